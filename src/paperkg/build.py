@@ -1,0 +1,73 @@
+"""The pipeline, one stage after the other: graph -> views -> render -> MkDocs.
+
+`generate_pages` is what the MkDocs plugin runs before every build (so `mkdocs build`,
+`mkdocs serve` and `paperkg build` make the same site); `build_site` runs MkDocs itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort, MkDocsException
+
+from paperkg.config import Project, iris_for
+from paperkg.errors import BuildError
+from paperkg.graph.store import load_graph
+from paperkg.render.pages import Renderer, WriteReport, write_pages
+from paperkg.views import Queries, build_views
+
+log = logging.getLogger("paperkg")
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    log.info("%-8s %.2f s", name, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    graph_dir: Path
+    templates_dir: Path
+    page_size: int
+    home: bool
+
+
+def generate_pages(config: MkDocsConfig, settings: PageSettings) -> WriteReport:
+    iris = iris_for(config)
+    with stage("graph"):
+        store = load_graph(settings.graph_dir, iris)
+    with stage("views"):
+        site = build_views(store, iris, Queries(settings.graph_dir / "queries"))
+    with stage("render"):
+        renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
+        pages = renderer.render(site, home=settings.home)
+        report = write_pages(Path(config.docs_dir), pages)
+    log.info(
+        "pages    %d papers, %d authors, %d topics: %d pages written, %d unchanged, %d removed",
+        len(site.papers), len(site.persons), len(site.topics),
+        len(report.written), report.unchanged, len(report.removed),
+    )
+    return report
+
+
+def build_site(project: Project) -> None:
+    """Generate the pages (through the plugin) and build the HTML into the site_dir.
+
+    The project's config must have been loaded with strict=True: MkDocs' link validation
+    then turns a broken internal link into a failed build."""
+    try:
+        with stage("mkdocs"):
+            mkdocs_build(project.config)
+    except Abort as error:
+        raise BuildError(f"MkDocs build failed: {error}") from None
+    except MkDocsException as error:
+        raise BuildError(f"MkDocs build failed: {error}") from None

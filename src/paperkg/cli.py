@@ -1,0 +1,112 @@
+"""The command line. The only place that prints and chooses exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from paperkg import __version__
+from paperkg.errors import PaperkgError
+
+project_option = click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The site project (the directory of its mkdocs.yml). Default: found from the current directory.",
+)
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    for name, level in (("paperkg", logging.INFO if verbose else logging.WARNING), ("mkdocs", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.INFO if verbose and name == "mkdocs" else level)
+        logger.propagate = False
+
+
+class PaperkgGroup(click.Group):
+    """Turns every PaperkgError into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except PaperkgError as error:
+            for line in str(error).splitlines() or ["error"]:
+                click.echo(f"paperkg: error: {line}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=PaperkgGroup)
+@click.version_option(__version__, prog_name="paperkg")
+@click.option("-v", "--verbose", is_flag=True, help="Report each stage with its timing.")
+def main(verbose: bool) -> None:
+    """paperkg: arXiv metadata -> RDF graph -> linked Markdown pages -> static MkDocs site."""
+    _setup_logging(verbose)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--name", help="The site's name (default: the directory's name).")
+def new(directory: Path, name: str | None) -> None:
+    """Scaffold a site project in DIRECTORY."""
+    from paperkg.scaffold import scaffold
+
+    scaffold(directory, name)
+    click.echo(f"Created a paperkg site in {directory}. Next: cd {directory}; paperkg ingest FEED.xml; paperkg build")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@project_option
+def ingest(files: tuple[Path, ...], project_dir: Path | None) -> None:
+    """Add the papers in FILES (arXiv API Atom answers) to the graph.
+
+    Every file is checked first: if any is bad, nothing is ingested."""
+    from paperkg.config import load_project
+    from paperkg.ingest import ingest as run_ingest
+
+    project = load_project(project_dir)
+    result = run_ingest(project, list(files))
+    for feed in result.feeds:
+        info = feed.info
+        if feed.papers:
+            click.echo(f"{info.source}: {len(feed.papers)} papers")
+        elif info.total_results:
+            click.echo(f"{info.source}: the feed says {info.total_results} results but holds no entries; nothing to ingest")
+        else:
+            click.echo(f"{info.source}: no entries; nothing to ingest")
+    click.echo(f"graph: {result.report.summary()}; {len(result.written)} graph files written")
+
+
+@main.command()
+@project_option
+def build(project_dir: Path | None) -> None:
+    """Graph -> pages -> HTML in the site_dir (public/), failing on any broken link."""
+    from paperkg.build import build_site
+    from paperkg.config import load_project
+
+    project = load_project(project_dir, strict=True)
+    build_site(project)
+    click.echo(f"Built {project.site_dir}. Browse it with `paperkg serve`, or serve {project.site_dir} with any web server.")
+
+
+@main.command()
+@project_option
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+def serve(project_dir: Path | None, dev_addr: str) -> None:
+    """Build the site and serve it, rebuilding when the graph or templates change."""
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    from paperkg.config import find_config
+
+    config_file = find_config(project_dir or Path.cwd())
+    mkdocs_serve(config_file=str(config_file), dev_addr=dev_addr, livereload=True)
+
+
+if __name__ == "__main__":
+    main()

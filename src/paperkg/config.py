@@ -1,0 +1,84 @@
+"""The site project: found from mkdocs.yml, configured by its `paperkg` plugin section."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import ConfigurationError
+
+from paperkg.errors import ConfigError
+from paperkg.graph.namespaces import Iris
+
+CONFIG_NAME = "mkdocs.yml"
+
+
+def find_config(start: Path) -> Path:
+    """mkdocs.yml in `start` or the nearest parent directory."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"no {CONFIG_NAME} in {start} or any parent directory (use --project DIR, or `paperkg new DIR`)")
+
+
+@dataclass(frozen=True)
+class Project:
+    config_file: Path
+    config: MkDocsConfig
+
+    @property
+    def root(self) -> Path:
+        return self.config_file.parent
+
+    @property
+    def plugin_config(self):
+        plugin = self.config.plugins.get("paperkg")
+        if plugin is None:
+            raise ConfigError(f"{self.config_file}: the paperkg plugin is not enabled (add `- paperkg` under `plugins:`)")
+        return plugin.config
+
+    @property
+    def graph_dir(self) -> Path:
+        return self.root / self.plugin_config.graph_dir
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / self.plugin_config.templates_dir
+
+    @property
+    def docs_dir(self) -> Path:
+        return Path(self.config.docs_dir)
+
+    @property
+    def site_dir(self) -> Path:
+        return Path(self.config.site_dir)
+
+    @property
+    def iris(self) -> Iris:
+        return iris_for(self.config)
+
+
+def iris_for(config: MkDocsConfig) -> Iris:
+    site_url = config.site_url
+    if not site_url:
+        raise ConfigError("Config value 'site_url': paperkg needs it as the base of every entity IRI")
+    return Iris(site_url if site_url.endswith("/") else site_url + "/")
+
+
+def load_project(project_dir: Path | None = None, **overrides) -> Project:
+    config_file = find_config(project_dir or Path.cwd())
+    # MkDocs logs config warnings; keep them, they are the user's to see.
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    try:
+        config = load_config(config_file=str(config_file), **overrides)
+    except ConfigurationError as error:
+        raise ConfigError(f"{config_file}: {error}") from None
+    project = Project(config_file, config)
+    project.plugin_config  # fail early when the plugin is missing
+    project.iris
+    return project

@@ -1,0 +1,1 @@
+"""The graph stage: records -> RDF triples in an Oxigraph store, persisted under graph/."""

@@ -1,0 +1,152 @@
+"""The graph on disk: deterministic, diff-friendly Turtle shards under graph/.
+
+Layout (all IRIs written relative to the site's base, so the files do not depend on where
+the site is deployed):
+
+    graph/taxonomy.ttl          topics (the arXiv taxonomy as SKOS)
+    graph/papers/YYYY-MM.ttl    papers, their authorships and versions, by the id's month
+    graph/authors/X.ttl         persons, by the first character of their slug
+
+One triple per line, subjects and objects sorted: the same graph gives the same bytes, and
+one new paper adds a block of lines to one paper file and a few lines to author files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, RdfFormat, Store
+
+from paperkg.errors import GraphError
+from paperkg.graph.namespaces import Iris
+from paperkg.graph.topics import taxonomy_triples
+from paperkg import taxonomy
+from paperkg.ids import id_month
+
+DATA_GLOBS = ("taxonomy.ttl", "papers/*.ttl", "authors/*.ttl", "other.ttl")
+_XSD_INTEGER = "^^<http://www.w3.org/2001/XMLSchema#integer>"
+_PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_DIGITS = re.compile(r"(\d+)")
+
+
+def data_files(graph_dir: Path) -> list[Path]:
+    return sorted(p for pattern in DATA_GLOBS for p in graph_dir.glob(pattern))
+
+
+def load_graph(graph_dir: Path, iris: Iris) -> Store:
+    """Read every data shard into a fresh in-memory store (the taxonomy is added if absent)."""
+    store = Store()
+    has_taxonomy = False
+    for path in data_files(graph_dir):
+        try:
+            store.bulk_load(path=str(path), format=RdfFormat.TURTLE, base_iri=iris.base)
+        except SyntaxError as error:
+            raise GraphError(f"{path}: cannot parse the graph file: {error}") from None
+        has_taxonomy |= path.name == "taxonomy.ttl"
+    if not has_taxonomy:
+        store.extend(taxonomy_triples(taxonomy.load(), iris))
+    return store
+
+
+class TurtleWriter:
+    """Turns the store's N-Triples into sorted, prefixed, base-relative Turtle shards."""
+
+    def __init__(self, iris: Iris):
+        self.iris = iris
+        self.prefixes = sorted(iris.prefixes().items(), key=lambda kv: -len(kv[1]))
+        # Relative prefix IRIs (ax: is <ns#>) resolve against the base given when loading.
+        self.header = "".join(
+            f"@prefix {name}: <{iris.relative(ns)}> .\n" for name, ns in sorted(iris.prefixes().items())
+        )
+
+    def term(self, term: str) -> str:
+        """Compact one N-Triples term: prefixed name, base-relative IRI, or literal shorthand."""
+        if term.startswith("<"):
+            iri = term[1:-1]
+            for name, ns in self.prefixes:
+                if iri.startswith(ns) and _PN_LOCAL.match(iri[len(ns):]):
+                    return f"{name}:{iri[len(ns):]}"
+            if iri.startswith(self.iris.base):
+                return f"<{iri[len(self.iris.base):]}>"
+            return term
+        if term.startswith('"') and term.endswith(_XSD_INTEGER):
+            return term[1 : -len(_XSD_INTEGER) - 1]
+        if term.startswith('"') and "^^<" in term:
+            lexical, _, datatype = term.rpartition("^^")
+            return f"{lexical}^^{self.term(datatype)}"
+        return term
+
+    def shard(self, subject_iri: str) -> str:
+        relative = self.iris.relative(subject_iri)
+        if relative.startswith("paper/"):
+            return f"papers/{id_month(relative[len('paper/'):relative.index('/#')])}.ttl"
+        if relative.startswith("author/"):
+            first = relative[len("author/")]
+            return f"authors/{first if first.isalnum() else '_'}.ttl"
+        if relative.startswith("topic/"):
+            return "taxonomy.ttl"
+        return "other.ttl"
+
+    def render(self, store: Store) -> dict[str, bytes]:
+        """{relative file name: Turtle bytes} for the whole default graph."""
+        by_subject: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        ntriples = store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+        for line in ntriples.decode("utf-8").splitlines():
+            # "<s> <p> object ." -- the model has no blank nodes, and IRIs hold no spaces
+            s_end = line.index("> ") + 1
+            p_end = line.index("> ", s_end + 1) + 1
+            by_subject[line[1 : s_end - 1]].append((line[s_end + 1 : p_end], line[p_end + 1 : -2]))
+
+        shards: dict[str, list[str]] = defaultdict(list)
+        for subject in sorted(by_subject, key=_subject_key):
+            lines = sorted((self._predicate(p), self.term(o)) for p, o in by_subject[subject])
+            body = " ;\n".join(f"    {p.lstrip()} {o}" for p, o in lines)
+            shards[self.shard(subject)].append(f"{self.term('<' + subject + '>')}\n{body} .\n")
+        return {name: (self.header + "\n" + "\n".join(blocks)).encode("utf-8") for name, blocks in shards.items()}
+
+    def _predicate(self, term: str) -> str:
+        # rdf:type first, as "a"; the sort then puts it at the top of each subject.
+        return " a" if term == "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>" else self.term(term)
+
+
+def _subject_key(iri: str) -> tuple[str, bool, list[object]]:
+    # Per document: the thing (#it) first, then '#author-2' before '#author-10'.
+    document, _, fragment = iri.partition("#")
+    return document, fragment != "it", [int(p) if p.isdigit() else p for p in _DIGITS.split(fragment)]
+
+
+def write_graph(store: Store, graph_dir: Path, iris: Iris) -> list[Path]:
+    """Write the shards that changed, each atomically (temp file, then rename); remove shards
+    that no longer hold anything. Returns the files written or removed."""
+    shards = TurtleWriter(iris).render(store)
+    changed: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name in sorted(shards):
+            path = graph_dir / name
+            if path.exists() and path.read_bytes() == shards[name]:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            with os.fdopen(fd, "wb") as out:
+                out.write(shards[name])
+            staged.append((Path(tmp), path))
+    except OSError as error:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise GraphError(f"cannot write the graph to {graph_dir}: {error}") from None
+    # Every shard is complete on disk before the first rename: a failure above leaves the
+    # old graph as it was.
+    for tmp, path in staged:
+        os.replace(tmp, path)
+        changed.append(path)
+    wanted = {graph_dir / name for name in shards}
+    for path in data_files(graph_dir):
+        if path not in wanted:
+            path.unlink()
+            changed.append(path)
+    return changed

@@ -1,0 +1,58 @@
+"""The MkDocs plugin: paperkg's settings live in mkdocs.yml under `plugins: - paperkg:`.
+
+Before each build it renders the graph into Markdown under docs_dir (only changed pages are
+rewritten), so `mkdocs build` and `mkdocs serve` work on a paperkg site as they do anywhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+
+from paperkg.build import PageSettings, generate_pages
+from paperkg.errors import PaperkgError
+
+
+class PaperkgConfig(base.Config):
+    graph_dir = c.Type(str, default="graph")
+    """Directory of the graph's Turtle files and named queries, relative to mkdocs.yml."""
+    templates_dir = c.Type(str, default="templates")
+    """Site templates overriding paperkg's defaults by file name, relative to mkdocs.yml."""
+    page_size = c.Type(int, default=100)
+    """Entries per page of the paginated indexes (papers by month, authors A-Z, topics)."""
+    home = c.Type(bool, default=True)
+    """Generate the home page (docs_dir/index.md) from the home.md.j2 template."""
+
+
+class PaperkgPlugin(BasePlugin[PaperkgConfig]):
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if self.config.page_size < 1:
+            raise PluginError("Config value 'plugins.paperkg.page_size': must be at least 1")
+        self.root = Path(config.config_file_path).parent
+        return None
+
+    def settings(self) -> PageSettings:
+        return PageSettings(
+            graph_dir=self.root / self.config.graph_dir,
+            templates_dir=self.root / self.config.templates_dir,
+            page_size=self.config.page_size,
+            home=self.config.home,
+        )
+
+    def on_pre_build(self, config: MkDocsConfig) -> None:
+        try:
+            generate_pages(config, self.settings())
+        except PaperkgError as error:
+            raise PluginError(str(error)) from None
+
+    def on_serve(self, server, config: MkDocsConfig, builder):
+        settings = self.settings()
+        for directory in (settings.graph_dir, settings.templates_dir):
+            if directory.is_dir():
+                server.watch(str(directory))
+        return server

@@ -1,0 +1,1 @@
+"""The render stage: view models -> Markdown pages under the MkDocs docs_dir."""

@@ -1,0 +1,34 @@
+"""Untrusted feed text (titles, abstracts, names, comments) made inert for Markdown and HTML.
+
+Markdown specials are backslash-escaped first, then HTML specials become entities (in that
+order: an entity's '#' must not be escaped). The result renders as the literal text: no
+tags, links, attribute lists ({: ...}), emphasis, headings, lists or template braces.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from markupsafe import escape as html_escape
+
+# Python-Markdown's escapable characters (plus '|', which its tables extension adds) that
+# can start or end a construct anywhere in a line.
+_INLINE = re.compile(r"([\\`*_{}\[\]#!|])")
+# Characters that only matter at the start of a block: "- " / "+ " and "1." / "1)" lists.
+_LIST_START = re.compile(r"^([-+])|^(\d+)([.)])")
+
+
+def md(text: object) -> str:
+    """Inline-safe Markdown for any untrusted text; whitespace collapsed to single spaces."""
+    if text is None:
+        return ""
+    flat = " ".join(str(text).split())
+    flat = _INLINE.sub(r"\\\1", flat)
+    flat = _LIST_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), flat)
+    return str(html_escape(flat))
+
+
+def url_part(text: str) -> str:
+    """Percent-encode a value placed in a URL path (a DOI), so it cannot end the link."""
+    return quote(text, safe="/:;@")

@@ -1,0 +1,182 @@
+"""Jinja2 templates -> Markdown pages (paths relative to the docs_dir).
+
+Templates come from the site's templates/ first, then paperkg's defaults, by file name.
+Links between pages are relative `.md` paths, so MkDocs validates every one of them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
+
+from paperkg.errors import BuildError
+from paperkg.render.escape import md, url_part
+from paperkg.resources import bundled
+from paperkg.views import SiteView
+
+T = TypeVar("T")
+ACKNOWLEDGEMENT = "Thank you to arXiv for use of its open access interoperability."
+
+
+@dataclass(frozen=True)
+class Pager:
+    """One page of a paginated list; `pages[i]` is the path of page i + 1."""
+
+    number: int
+    pages: tuple[str, ...]
+
+    @property
+    def previous(self) -> str | None:
+        return self.pages[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.pages[self.number] if self.number < len(self.pages) else None
+
+
+def paginate(first_page: str, items: Sequence[T], size: int) -> list[tuple[str, Sequence[T], Pager]]:
+    """'x/index.md' + items -> [('x/index.md', chunk, pager), ('x/page/2/index.md', ...), ...]."""
+    chunks = [items[i : i + size] for i in range(0, len(items), size)] or [items]
+    directory = posixpath.dirname(first_page)
+    paths = tuple([first_page] + [f"{directory}/page/{n}/index.md" for n in range(2, len(chunks) + 1)])
+    return [(paths[n], chunk, Pager(n + 1, paths)) for n, chunk in enumerate(chunks)]
+
+
+def relative_link(here: str, target: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(here) or ".")
+
+
+def short_date(value: str | None) -> str:
+    return value[:10] if value else ""
+
+
+def initial(sort_key: str) -> str:
+    first = sort_key[:1]
+    return first if "a" <= first <= "z" else "other"
+
+
+class Renderer:
+    def __init__(self, site_templates: Path | None, page_size: int, site_name: str):
+        dirs = [d for d in (site_templates, bundled("templates")) if d is not None and d.is_dir()]
+        self.env = Environment(
+            loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
+            undefined=StrictUndefined,
+            autoescape=False,  # output is Markdown; untrusted text goes through the `md` filter
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(md=md, url_part=url_part, date=short_date)
+        self.page_size = page_size
+        self.site_name = site_name
+
+    def _render(self, template: str, here: str, **context: object) -> str:
+        try:
+            return self.env.get_template(template).render(
+                here=here,
+                url=lambda target: relative_link(here, target),
+                site_name=self.site_name,
+                acknowledgement=ACKNOWLEDGEMENT,
+                **context,
+            )
+        except TemplateError as error:
+            raise BuildError(f"template {template} (page {here}): {error}") from None
+
+    def render(self, site: SiteView, home: bool = True) -> dict[str, str]:
+        """Every generated page: {path under docs_dir: Markdown}."""
+        pages: dict[str, str] = {}
+        size = self.page_size
+
+        for paper in site.papers:
+            pages[paper.page] = self._render("paper.md.j2", paper.page, paper=paper)
+        for person in site.persons:
+            pages[person.ref.page] = self._render("author.md.j2", person.ref.page, person=person)
+        for topic in site.topics:
+            for path, chunk, pager in paginate(topic.ref.page, topic.papers, size):
+                pages[path] = self._render("topic.md.j2", path, topic=topic, papers=chunk, pager=pager)
+
+        by_month: dict[str, list] = defaultdict(list)
+        for paper in site.papers:
+            by_month[paper.month].append(paper)
+        months = sorted(by_month, reverse=True)
+        pages["papers/index.md"] = self._render(
+            "papers-index.md.j2", "papers/index.md", months=[(m, f"papers/{m}/index.md", len(by_month[m])) for m in months]
+        )
+        for month in months:
+            for path, chunk, pager in paginate(f"papers/{month}/index.md", by_month[month], size):
+                pages[path] = self._render("papers-month.md.j2", path, month=month, papers=chunk, pager=pager,
+                                           total=len(by_month[month]))
+
+        by_letter: dict[str, list] = defaultdict(list)
+        for person in site.persons:
+            by_letter[initial(person.ref.sort_key)].append(person)
+        letters = sorted(by_letter, key=lambda letter: (letter == "other", letter))
+        pages["authors/index.md"] = self._render(
+            "authors-index.md.j2", "authors/index.md",
+            letters=[(letter, f"authors/{letter}/index.md", len(by_letter[letter])) for letter in letters],
+        )
+        for letter in letters:
+            for path, chunk, pager in paginate(f"authors/{letter}/index.md", by_letter[letter], size):
+                pages[path] = self._render("authors-letter.md.j2", path, letter=letter, persons=chunk, pager=pager,
+                                           total=len(by_letter[letter]))
+
+        topics_by_page = {t.ref.page: t for t in site.topics}
+        pages["topic/index.md"] = self._render("topics-index.md.j2", "topic/index.md", groups=site.top_topics,
+                                               topics=topics_by_page)
+        if home:
+            pages["index.md"] = self._render(
+                "home.md.j2", "index.md", site=site, newest=site.papers[:10],
+                topics_with_papers=sum(1 for t in site.topics if t.papers),
+            )
+        return pages
+
+
+MANIFEST = ".paperkg-generated"
+
+
+@dataclass
+class WriteReport:
+    written: list[str]
+    unchanged: int
+    removed: list[str]
+
+
+def write_pages(docs_dir: Path, pages: dict[str, str]) -> WriteReport:
+    """Write the pages whose bytes changed; remove pages generated before and not now.
+
+    A file paperkg did not generate (not in the manifest) is never overwritten."""
+    manifest = docs_dir / MANIFEST
+    before = set(manifest.read_text("utf-8").split("\n")) - {""} if manifest.exists() else set()
+    for path in sorted(pages):
+        target = docs_dir / path
+        if path not in before and target.exists():
+            raise BuildError(
+                f"{target} exists and was not generated by paperkg; move it away "
+                f"(or override the template that makes it)"
+            )
+    written, unchanged = [], 0
+    for path, text in sorted(pages.items()):
+        target = docs_dir / path
+        data = text.encode("utf-8")
+        if target.exists() and target.read_bytes() == data:
+            unchanged += 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written.append(path)
+    removed = sorted(before - set(pages))
+    for path in removed:
+        target = docs_dir / path
+        target.unlink(missing_ok=True)
+        for parent in target.parents:  # prune directories left empty
+            if parent == docs_dir or any(parent.iterdir()):
+                break
+            parent.rmdir()
+    manifest.write_text("".join(f"{p}\n" for p in sorted(pages)), "utf-8")
+    return WriteReport(written, unchanged, removed)

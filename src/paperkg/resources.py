@@ -1,0 +1,15 @@
+"""Where the bundled defaults live: in the wheel (paperkg/_bundled) or, in a source checkout,
+at the top of the repository (templates/, graph/queries/, graph/vocab.ttl)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT = _PACKAGE.parent.parent  # src/paperkg -> repository root
+_IN_CHECKOUT = {"templates": "templates", "queries": "graph/queries", "vocab.ttl": "graph/vocab.ttl"}
+
+
+def bundled(name: str) -> Path:
+    inside = _PACKAGE / "_bundled" / name
+    return inside if inside.exists() else _CHECKOUT / _IN_CHECKOUT[name]
