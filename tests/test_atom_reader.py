@@ -259,7 +259,7 @@ FIELD_CASES = [
     (NEW / "id_1605.08386_s0_m100.xml", "1605.08386", "names",
      ("Caprice Stanley", "Tobias Windisch")),
     (NEW / "id_1605.08386_s0_m100.xml", "1605.08386", "categories", ("math.CO", "math.ST")),
-    # 34 authors; the recording stores "Wübben" as mojibake, which is kept as written
+    # 34 authors, non-ASCII names as arXiv sent them (fixture encoding repaired, see fixtures README)
     (NEW / "id_1707.08567_s0_m100.xml", "1707.08567", "names", (
         "Kees A. Schouhamer Immink", "Stan Baggen", "Ferdaous Chaabane", "Yanling Chen",
         "Peter H. N. de With", "Hela Gassara", "Hamed Gharbi", "Adel Ghazel", "Khaled Grati",
@@ -268,7 +268,7 @@ FIELD_CASES = [
         "Patrick Langenhuizen", "Jan Lewandowsky", "Akiko Manada", "Shigeki Miyake",
         "Hiroyoshi Morita", "Jun Muramatsu", "Safa Najjar", "Arnak V. Poghosyan",
         "Fatma Rouissi", "Yuta Sakai", "Ulrich Tamm", "Joost van der Putten",
-        "Fons van der Sommen", "A. J. Han Vinck", "Tadashi Wadayama", "Dirk WÃ¼bben",
+        "Fons van der Sommen", "A. J. Han Vinck", "Tadashi Wadayama", "Dirk Wübben",
         "Hirosuke Yamamoto",
     )),
     # seed: 15 authors, mojibake "RĂ©" kept; no categories at all

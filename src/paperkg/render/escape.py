@@ -3,10 +3,15 @@
 Markdown specials are backslash-escaped first, then HTML specials become entities (in that
 order: an entity's '#' must not be escaped). The result renders as the literal text: no
 tags, links, attribute lists ({: ...}), emphasis, headings, lists or template braces.
+
+Page titles also go into front matter, HTML-escaped: the theme prints `page.meta.title`
+as it is into <title> and the header, whereas a title taken from the Markdown heading
+goes through `striptags`, which unescapes entities (a raw </title><script> would follow).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import quote
 
@@ -27,6 +32,16 @@ def md(text: object) -> str:
     flat = _INLINE.sub(r"\\\1", flat)
     flat = _LIST_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), flat)
     return str(html_escape(flat))
+
+
+def html_text(text: object) -> str:
+    """Plain text escaped for HTML only (for page metadata, which is not Markdown)."""
+    return str(html_escape(" ".join(str(text or "").split())))
+
+
+def yaml_string(text: str) -> str:
+    """A YAML scalar for front matter: JSON's double-quoted strings are valid YAML."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def url_part(text: str) -> str:

@@ -16,7 +16,7 @@ from typing import TypeVar
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from paperkg.errors import BuildError
-from paperkg.render.escape import md, url_part
+from paperkg.render.escape import html_text, md, url_part, yaml_string
 from paperkg.resources import bundled
 from paperkg.views import SiteView
 
@@ -72,7 +72,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(md=md, url_part=url_part, date=short_date)
+        self.env.filters.update(md=md, html=html_text, yaml=yaml_string, url_part=url_part, date=short_date)
         self.page_size = page_size
         self.site_name = site_name
 

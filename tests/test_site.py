@@ -1,0 +1,265 @@
+"""End to end: `paperkg new` + `ingest` + `build` in a temporary directory, then the built
+site itself: links, entity pages, escaping of hostile feed text, determinism, golden pages."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from lxml import html
+
+from paperkg.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = Path(__file__).parent / "golden"
+HOSTILE = FIXTURES / "atom" / "hostile.xml"
+# The example site's input: the seed plus every real API answer except the HTTP 400 error feed.
+FEEDS = [FIXTURES / "seed" / "seed-feed.xml"] + sorted(
+    p for p in (FIXTURES / "arxiv-api").glob("*/*.xml") if p.name != "id_abc_s0_m100.xml"
+)
+
+
+def run(*args: str | Path) -> str:
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def make_site(directory: Path, feeds: list[Path]) -> Path:
+    run("new", directory)
+    run("ingest", "--project", directory, *feeds)
+    run("build", "--project", directory)
+    return directory
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_site(tmp_path_factory.mktemp("sites") / "example", FEEDS + [HOSTILE])
+
+
+def page(site: Path, path: str) -> html.HtmlElement:
+    return html.fromstring((site / "public" / path / "index.html").read_bytes())
+
+
+def article(tree: html.HtmlElement) -> html.HtmlElement:
+    return tree.cssselect("article")[0]
+
+
+def test_every_internal_link_resolves(site: Path) -> None:
+    public = site / "public"
+    # 404.html links from the site root (site_url's path), every other page relatively.
+    root_path = urlsplit(yaml.safe_load((site / "mkdocs.yml").read_text())["site_url"]).path
+    checked, broken = 0, []
+    for file in public.rglob("*.html"):
+        tree = html.fromstring(file.read_bytes())
+        for element, attribute, link, _ in tree.iterlinks():
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or not parts.path:
+                continue  # external, or a fragment on the same page
+            path = unquote(parts.path)
+            if path.startswith("/"):
+                path = str(public / path.removeprefix(root_path)) if path.startswith(root_path) else "/nonexistent"
+            target = (file.parent / path).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            checked += 1
+            if not target.is_file():
+                broken.append(f"{file.relative_to(public)}: {link}")
+    assert not broken, broken[:20]
+    assert checked > 5000  # every paper, author and topic page links out
+
+
+def test_shengkai_lin_has_one_page_listing_both_papers(site: Path) -> None:
+    assert [p.name for p in (site / "site" / "author").iterdir() if p.name.startswith("shengkai-lin")] == [
+        "shengkai-lin"
+    ]
+    tree = article(page(site, "author/shengkai-lin"))
+    links = {a.text_content(): a.get("href") for a in tree.cssselect("li a")}
+    assert links["LiveR: Fine-Grained Elasticity via Live Reconfiguration for Model Training"] == "../../paper/2605.22014/"
+    assert links[
+        "DynaFlow: Transparent and Flexible Intra-Device Parallelism via Programmable Operator Scheduling"
+    ] == "../../paper/2605.21603/"
+    assert "2 papers" in tree.text_content()
+    # Both papers link back to the same person.
+    for paper_id in ("2605.22014", "2605.21603"):
+        hrefs = [a.get("href") for a in article(page(site, f"paper/{paper_id}")).cssselect("a")]
+        assert "../../author/shengkai-lin/" in hrefs
+
+
+def test_paper_page(site: Path) -> None:
+    tree = article(page(site, "paper/2202.12139"))
+    text = tree.text_content()
+    assert tree.cssselect("h1")[0].text_content() == (
+        "Testing Deep Learning Models: A First Comparative Study of Multiple Testing Techniques"
+    )
+    authors = [a.text_content() for a in tree.cssselect("ol li a")]
+    assert authors == ["Mohit Kumar Ahuja", "Arnaud Gotlieb", "Helge Spieker"]
+    topics = [a.text_content() for a in tree.cssselect("a[href*='topic/']")]
+    assert topics == ["Software Engineering", "Machine Learning"]  # primary first
+    hrefs = {a.get("href") for a in tree.cssselect("a")}
+    assert {"https://arxiv.org/abs/2202.12139", "https://arxiv.org/pdf/2202.12139v1",
+            "https://doi.org/10.1109/ICSTW55395.2022.00035"} <= hrefs
+    assert "Published: 2022-02-24 (v1)" in text
+    assert "Artificial Intelligence in Software Testing 2022 workshop @ ICST 2022" in text
+    assert "IEEE International Conference on Software Testing" in text  # journal ref
+
+
+def test_old_style_id_keeps_its_slash(site: Path) -> None:
+    tree = article(page(site, "paper/astro-ph/0601001"))
+    assert "Frequency of Hot Jupiters" in tree.cssselect("h1")[0].text_content()
+    affiliations = [li.text_content() for li in tree.cssselect("ol li")]
+    assert affiliations[0] == "Andrew Gould — Ohio State"
+    assert tree.cssselect("a[href='../../../author/andrew-gould/']")
+
+
+def test_topic_page(site: Path) -> None:
+    tree = article(page(site, "topic/cs.SE"))
+    text = tree.text_content()
+    assert "Software Engineering (cs.SE)" in tree.cssselect("h1")[0].text_content()
+    assert tree.cssselect("a[href='../cs/']")  # broader: the cs archive
+    items = tree.cssselect("ul li")
+    dates = [li.text_content().rsplit("·", 2)[-2].strip() for li in items if "paper/" in li.cssselect("a")[0].get("href")]
+    assert dates == sorted(dates, reverse=True) and len(dates) >= 20  # newest first
+    assert "Most frequent authors:" in text
+    group = article(page(site, "topic/group/cs"))
+    assert group.cssselect("a[href='../../cs/']")  # narrower: the cs archive
+
+
+def test_indexes_and_home(site: Path) -> None:
+    months = [a.text_content() for a in article(page(site, "papers")).cssselect("td a")]
+    assert months == sorted(months, reverse=True) and "2026-05" in months and "1994-11" in months
+    letters = [a.text_content() for a in article(page(site, "authors")).cssselect("td a")]
+    assert letters[0] == "A" and letters == sorted(letters, key=lambda x: (x == "Other", x))
+    tree = article(page(site, "authors/l"))
+    assert "Shengkai Lin" in [a.text_content() for a in tree.cssselect("li a")]
+    tree = article(page(site, "topic"))
+    assert [a.text_content() for a in tree.cssselect("article > ul > li > a")][:1] == ["Computer Science"]
+    home = article(html.fromstring((site / "public" / "index.html").read_bytes()))
+    assert "Thank you to arXiv for use of its open access interoperability." in home.text_content()
+    assert len(home.cssselect("ul li")) == 10
+
+
+HOSTILE_TITLE = (
+    '<script>alert("title")</script> [x](javascript:alert(1)) {: onclick=alert(2)} {{ 7*7 }} </title>'
+)
+
+
+def test_hostile_text_renders_as_text(site: Path) -> None:
+    files = [site / "public" / "paper" / "2601.00001" / "index.html", site / "public" / "index.html",
+             site / "public" / "topic" / "cs.CR" / "index.html"]
+    files += list((site / "public" / "author").glob("b-evil*/index.html"))
+    assert len(files) == 4
+    for file in files:
+        tree = html.fromstring(file.read_bytes())
+        body = article(tree)
+        assert not body.cssselect("script, img, iframe, b, code"), file
+        # The only emphasis is the template's own "primary" marker, never the feed's *bold*.
+        assert {em.text_content() for em in body.cssselect("em")} <= {"primary"}, file
+        for element in tree.iter():
+            for name, value in element.attrib.items():
+                assert not name.startswith("on"), (file, name)
+                assert not value.strip().lower().startswith("javascript:"), (file, value)
+        assert tree.findtext(".//title").startswith(HOSTILE_TITLE if "2601" in str(file) else "")
+    tree = page(site, "paper/2601.00001")
+    body = article(tree)
+    assert body.cssselect("h1")[0].text_content() == HOSTILE_TITLE
+    text = body.text_content()
+    assert "# Heading? <img src=x onerror=alert(3)> *bold* _it_ `code` $x_1^2$ [y](javascript:alert(4))" in text
+    assert "{{ config.site_name }} {% raw %} &amp;" in text
+    assert "- 12 pages {: .evil onclick=alert(7)} <iframe src=javascript:alert(8)>" in text
+    assert "{{ page }} | table | cell" in text
+    assert body.cssselect("a[href='https://doi.org/10.1234/x%29%28javascript:alert%289%29']")
+
+
+def test_broken_internal_link_fails_the_build(tmp_path: Path) -> None:
+    directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
+    # A site template overrides the default by file name; this one links nowhere.
+    (directory / "templates" / "home.md.j2").write_text("# Home\n\n[broken](nowhere/index.md)\n")
+    result = CliRunner().invoke(main, ["build", "--project", str(directory)])
+    assert result.exit_code == 1
+    assert "nowhere/index.md" in result.output and "strict mode" in result.output
+
+
+def test_rebuild_rewrites_nothing_and_two_sites_are_identical(tmp_path: Path) -> None:
+    first = make_site(tmp_path / "one" / "example", FEEDS)  # same name: the same site
+    second = make_site(tmp_path / "two" / "example", FEEDS)
+    for part in ("graph", "site"):
+        assert snapshot(first / part) == snapshot(second / part)
+    markdown = {p: p.stat().st_mtime_ns for p in (first / "site").rglob("*.md")}
+    result = CliRunner().invoke(main, ["-v", "build", "--project", str(first)])
+    assert result.exit_code == 0, result.output
+    assert "0 pages written" in result.output
+    assert markdown == {p: p.stat().st_mtime_ns for p in (first / "site").rglob("*.md")}
+
+
+# Golden pages: one of each kind. Regenerate with PAPERKG_UPDATE_GOLDEN=1 and review the diff.
+GOLDEN_PAGES = {
+    "paper.md": "paper/2202.12139/index.md",
+    "paper-old-id.md": "paper/astro-ph/0601001/index.md",
+    "author.md": "author/shengkai-lin/index.md",
+    "topic.md": "topic/cs.SE/index.md",
+    "papers-month.md": "papers/2022-02/index.md",
+    "topics-index.md": "topic/index.md",
+}
+
+
+@pytest.mark.parametrize("golden, generated", sorted(GOLDEN_PAGES.items()))
+def test_golden_pages(site: Path, golden: str, generated: str) -> None:
+    actual = (site / "site" / generated).read_text("utf-8")
+    if os.environ.get("PAPERKG_UPDATE_GOLDEN"):
+        GOLDEN.mkdir(exist_ok=True)
+        (GOLDEN / golden).write_text(actual, "utf-8")
+    assert actual == (GOLDEN / golden).read_text("utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_over_http(tmp_path: Path) -> None:
+    directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
+    port = free_port()
+    paperkg = shutil.which("paperkg", path=str(Path(sys.executable).parent))
+    server = subprocess.Popen([paperkg, "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=directory,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                # MkDocs serves the site under site_url's path: https://example.org/s/ -> /s/
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/s/paper/1605.08386/", timeout=5) as answer:
+                    body = answer.read().decode("utf-8")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.5)
+        assert "<h1" in body and "1605.08386" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_errors_are_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--project", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"paperkg: error: no mkdocs.yml in {tmp_path.resolve()} or any parent directory "
+        "(use --project DIR, or `paperkg new DIR`)"
+    ]
