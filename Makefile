@@ -29,8 +29,9 @@ site: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/paperkg serve
 
-## Run the whole test suite.
+## Run the whole test suite (lint first: it takes a second).
 test: $(STAMP)
+	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -6,8 +6,8 @@ Expected values are read off the XML files, not off the reader's output.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ ERROR_FEED = NEW / "id_abc_s0_m100.xml"
 PAPER_FEEDS = [path for path in REAL_FEEDS if path != ERROR_FEED]
 
 
-@lru_cache(maxsize=None)
+@cache
 def feed(path: Path) -> Feed:
     return read_path(path)
 
@@ -39,7 +39,7 @@ def paper(path: Path, arxiv_id: str) -> Paper:
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def names(p: Paper) -> tuple[str, ...]:
@@ -144,7 +144,7 @@ def test_records_have_the_same_shape_in_both_eras(path):
         for text in (p.title, p.abstract, *names(p)):
             assert text == " ".join(text.split()), (p.arxiv_id, text)  # no wrapping, no edges
         assert p.abstract
-        assert p.published.tzinfo is timezone.utc and p.updated.tzinfo is timezone.utc
+        assert p.published.tzinfo is UTC and p.updated.tzinfo is UTC
         assert p.versions[0] == Version(1, p.published)
         assert p.versions[-1] == Version(p.version, p.updated)
         assert len(p.versions) == (1 if p.version == 1 else 2)

@@ -66,7 +66,7 @@ def test_every_internal_link_resolves(site: Path) -> None:
     checked, broken = 0, []
     for file in public.rglob("*.html"):
         tree = html.fromstring(file.read_bytes())
-        for element, attribute, link, _ in tree.iterlinks():
+        for _element, _attribute, link, _ in tree.iterlinks():
             parts = urlsplit(link)
             if parts.scheme or parts.netloc or not parts.path:
                 continue  # external, or a fragment on the same page
@@ -89,7 +89,8 @@ def test_shengkai_lin_has_one_page_listing_both_papers(site: Path) -> None:
     ]
     tree = article(page(site, "author/shengkai-lin"))
     links = {a.text_content(): a.get("href") for a in tree.cssselect("li a")}
-    assert links["LiveR: Fine-Grained Elasticity via Live Reconfiguration for Model Training"] == "../../paper/2605.22014/"
+    liver = "LiveR: Fine-Grained Elasticity via Live Reconfiguration for Model Training"
+    assert links[liver] == "../../paper/2605.22014/"
     assert links[
         "DynaFlow: Transparent and Flexible Intra-Device Parallelism via Programmable Operator Scheduling"
     ] == "../../paper/2605.21603/"
@@ -131,8 +132,8 @@ def test_topic_page(site: Path) -> None:
     text = tree.text_content()
     assert "Software Engineering (cs.SE)" in tree.cssselect("h1")[0].text_content()
     assert tree.cssselect("a[href='../cs/']")  # broader: the cs archive
-    items = tree.cssselect("ul li")
-    dates = [li.text_content().rsplit("·", 2)[-2].strip() for li in items if "paper/" in li.cssselect("a")[0].get("href")]
+    items = [li for li in tree.cssselect("ul li") if "paper/" in li.cssselect("a")[0].get("href")]
+    dates = [li.text_content().rsplit("·", 2)[-2].strip() for li in items]
     assert dates == sorted(dates, reverse=True) and len(dates) >= 20  # newest first
     assert "Most frequent authors:" in text
     group = article(page(site, "topic/group/cs"))

@@ -76,8 +76,11 @@ def ingest(files: tuple[Path, ...], project_dir: Path | None) -> None:
         info = feed.info
         if feed.papers:
             click.echo(f"{info.source}: {len(feed.papers)} papers")
-        elif info.total_results:
-            click.echo(f"{info.source}: the feed says {info.total_results} results but holds no entries; nothing to ingest")
+        elif info.total_results:  # a known arXiv inconsistency
+            click.echo(
+                f"{info.source}: the feed reports {info.total_results} result(s) but holds no entries; "
+                "nothing to ingest"
+            )
         else:
             click.echo(f"{info.source}: no entries; nothing to ingest")
     click.echo(f"graph: {result.report.summary()}; {len(result.written)} graph files written")
@@ -92,7 +95,7 @@ def build(project_dir: Path | None) -> None:
 
     project = load_project(project_dir, strict=True)
     build_site(project)
-    click.echo(f"Built {project.site_dir}. Browse it with `paperkg serve`, or serve {project.site_dir} with any web server.")
+    click.echo(f"Built {project.site_dir}. Browse it with `paperkg serve`, or any static web server.")
 
 
 @main.command()

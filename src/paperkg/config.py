@@ -23,7 +23,9 @@ def find_config(start: Path) -> Path:
         candidate = directory / CONFIG_NAME
         if candidate.is_file():
             return candidate
-    raise ConfigError(f"no {CONFIG_NAME} in {start} or any parent directory (use --project DIR, or `paperkg new DIR`)")
+    raise ConfigError(
+        f"no {CONFIG_NAME} in {start} or any parent directory (use --project DIR, or `paperkg new DIR`)"
+    )
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,9 @@ class Project:
     def plugin_config(self):
         plugin = self.config.plugins.get("paperkg")
         if plugin is None:
-            raise ConfigError(f"{self.config_file}: the paperkg plugin is not enabled (add `- paperkg` under `plugins:`)")
+            raise ConfigError(
+                f"{self.config_file}: the paperkg plugin is not enabled (add `- paperkg` under `plugins:`)"
+            )
         return plugin.config
 
     @property
@@ -79,6 +83,6 @@ def load_project(project_dir: Path | None = None, **overrides) -> Project:
     except ConfigurationError as error:
         raise ConfigError(f"{config_file}: {error}") from None
     project = Project(config_file, config)
-    project.plugin_config  # fail early when the plugin is missing
-    project.iris
+    # Fail early, with the config's own words, when the plugin or site_url is missing.
+    _ = project.plugin_config, project.iris
     return project

@@ -147,7 +147,7 @@ class Queries:
             raise BuildError(f"query {name}.rq: {error}") from None
         variables = [v.value for v in solutions.variables]
         return [
-            {var: term.value for var, term in zip(variables, solution) if term is not None}
+            {var: term.value for var, term in zip(variables, solution, strict=True) if term is not None}
             for solution in solutions
         ]
 

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from pyoxigraph import NamedNode, Quad, Store
@@ -120,6 +120,9 @@ def merge_papers(store: Store, iris: Iris, papers: Iterable[Paper]) -> MergeRepo
             continue
         old_quads = _document_quads(store, iris, paper.arxiv_id) if stored is not None else []
         dates = {**_stored_version_dates(store, iris, paper.arxiv_id), **_record_version_dates(paper)}
+        # A source that does not date v1 or this version keeps what earlier sources said.
+        paper = replace(paper, published=paper.published or dates.get(1),
+                        updated=paper.updated or dates.get(paper.version))
         # Persons are resolved before the old document goes, so an author who stays keeps
         # their node; persons left without any authorship are removed afterwards.
         authors = [persons.person_for(a) for a in paper.authors]

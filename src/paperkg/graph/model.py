@@ -7,7 +7,7 @@ A paper's document holds the paper (`#it`), one ordered authorship node per auth
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pyoxigraph import Literal, NamedNode, Quad
 
@@ -16,7 +16,7 @@ from paperkg.records import Author, Paper
 
 
 def datetime_literal(value: datetime) -> Literal:
-    utc = value.astimezone(timezone.utc).replace(tzinfo=None)
+    utc = value.astimezone(UTC).replace(tzinfo=None)
     return Literal(utc.isoformat(timespec="seconds") + "Z", datatype=XSD.dateTime)
 
 
@@ -37,6 +37,7 @@ def person_triples(node: NamedNode, author: Author, key: str, iris: Iris) -> Ite
     yield Quad(node, RDF.type, SCHEMA.Person)
     yield Quad(node, RDF.type, FOAF.Person)
     yield Quad(node, SCHEMA.name, Literal(author.name))
+    yield Quad(node, SCHEMA.url, NamedNode(node.value.removesuffix("#it")))
     yield Quad(node, iris.ax.nameKey, Literal(key))
     if author.keyname:
         yield Quad(node, SCHEMA.familyName, Literal(author.keyname))

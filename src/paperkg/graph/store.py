@@ -21,14 +21,15 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, RdfFormat, Store
 
+from paperkg import taxonomy
 from paperkg.errors import GraphError
 from paperkg.graph.namespaces import Iris
 from paperkg.graph.topics import taxonomy_triples
-from paperkg import taxonomy
 from paperkg.ids import id_month
 
 DATA_GLOBS = ("taxonomy.ttl", "papers/*.ttl", "authors/*.ttl", "other.ttl")
 _XSD_INTEGER = "^^<http://www.w3.org/2001/XMLSchema#integer>"
+_INTEGER = re.compile(r"^[+-]?\d+$")
 _PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _DIGITS = re.compile(r"(\d+)")
 
@@ -73,11 +74,13 @@ class TurtleWriter:
             if iri.startswith(self.iris.base):
                 return f"<{iri[len(self.iris.base):]}>"
             return term
-        if term.startswith('"') and term.endswith(_XSD_INTEGER):
-            return term[1 : -len(_XSD_INTEGER) - 1]
-        if term.startswith('"') and "^^<" in term:
-            lexical, _, datatype = term.rpartition("^^")
-            return f"{lexical}^^{self.term(datatype)}"
+        if term.startswith('"') and term.endswith(">"):
+            # A typed literal: only these end in ">" (plain ones end in '"' or a language
+            # tag), and the datatype IRI after the last '"^^' cannot hold a '"'.
+            lexical, _, datatype = term.rpartition('"^^')
+            if datatype == _XSD_INTEGER[2:] and _INTEGER.match(lexical[1:]):
+                return lexical[1:]
+            return f'{lexical}"^^{self.term(datatype)}'
         return term
 
     def shard(self, subject_iri: str) -> str:
@@ -149,4 +152,4 @@ def write_graph(store: Store, graph_dir: Path, iris: Iris) -> list[Path]:
         if path not in wanted:
             path.unlink()
             changed.append(path)
-    return changed
+    return sorted(changed)

@@ -105,9 +105,8 @@ class Renderer:
         for paper in site.papers:
             by_month[paper.month].append(paper)
         months = sorted(by_month, reverse=True)
-        pages["papers/index.md"] = self._render(
-            "papers-index.md.j2", "papers/index.md", months=[(m, f"papers/{m}/index.md", len(by_month[m])) for m in months]
-        )
+        month_rows = [(m, f"papers/{m}/index.md", len(by_month[m])) for m in months]
+        pages["papers/index.md"] = self._render("papers-index.md.j2", "papers/index.md", months=month_rows)
         for month in months:
             for path, chunk, pager in paginate(f"papers/{month}/index.md", by_month[month], size):
                 pages[path] = self._render("papers-month.md.j2", path, month=month, papers=chunk, pager=pager,

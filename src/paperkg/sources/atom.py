@@ -7,7 +7,7 @@ entry children differently, and the old one declares `xmlns:arxiv` on each eleme
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -175,7 +175,7 @@ def _datetime(element: etree._Element | None, source: str) -> datetime | None:
         name = etree.QName(element).localname
         message = f"{name} is not an RFC 3339 timestamp: {text!r}"
         raise SourceError(source, message, line=element.sourceline)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _author(element: etree._Element) -> Author:
