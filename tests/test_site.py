@@ -264,3 +264,26 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
         f"paperkg: error: no mkdocs.yml in {tmp_path.resolve()} or any parent directory "
         "(use --project DIR, or `paperkg new DIR`)"
     ]
+
+
+def test_committed_example_graph_is_what_make_site_produces(tmp_path: Path) -> None:
+    """graph/ in the repository is exactly what ingesting the example feeds gives: `make site`
+    on a fresh clone changes no tracked file."""
+    root = Path(__file__).parent.parent
+    shutil.copy(root / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(root / "site", tmp_path / "site", ignore=shutil.ignore_patterns("*"))
+    run("ingest", "--project", tmp_path, *FEEDS)
+    committed = {k: v for k, v in snapshot(root / "graph").items() if k.endswith(".ttl") and k != "vocab.ttl"}
+    assert snapshot(tmp_path / "graph") == committed
+
+
+def test_config_errors_are_one_line(tmp_path: Path) -> None:
+    run("new", tmp_path / "s")
+    config = tmp_path / "s" / "mkdocs.yml"
+    config.write_text(config.read_text().replace("page_size: 100", "page_size: 0"))
+    result = CliRunner().invoke(main, ["build", "--project", str(tmp_path / "s")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"paperkg: error: {config.resolve()}: Config value 'plugins': Plugin 'paperkg' option 'page_size': "
+        "must be at least 1"
+    ]

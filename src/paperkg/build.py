@@ -17,7 +17,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, MkDocsException
 
-from paperkg.config import Project, iris_for
+from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
 from paperkg.graph.store import load_graph
 from paperkg.render.pages import Renderer, WriteReport, write_pages
@@ -64,10 +64,10 @@ def build_site(project: Project) -> None:
 
     The project's config must have been loaded with strict=True: MkDocs' link validation
     then turns a broken internal link into a failed build."""
+    problems: list[str] = []
     try:
-        with stage("mkdocs"):
+        with stage("mkdocs"), errors_logged_by("mkdocs.commands.build") as problems:
             mkdocs_build(project.config)
-    except Abort as error:
-        raise BuildError(f"MkDocs build failed: {error}") from None
-    except MkDocsException as error:
-        raise BuildError(f"MkDocs build failed: {error}") from None
+    except (Abort, MkDocsException) as error:
+        # A plugin's error (ours: a PaperkgError) is logged by MkDocs, then it aborts.
+        raise BuildError("; ".join(problems) or f"MkDocs build failed: {error}") from None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import ConfigurationError
+from mkdocs.exceptions import Abort, ConfigurationError
 
 from paperkg.errors import ConfigError
 from paperkg.graph.namespaces import Iris
@@ -74,14 +76,38 @@ def iris_for(config: MkDocsConfig) -> Iris:
     return Iris(site_url if site_url.endswith("/") else site_url + "/")
 
 
+@contextmanager
+def errors_logged_by(name: str) -> Iterator[list[str]]:
+    """Collect the ERROR records MkDocs logs under `name` (it logs, then aborts with a
+    generic message) so that they become paperkg's own one-line error; lesser records
+    still reach the user."""
+    logger = logging.getLogger(name)
+    errors: list[str] = []
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    propagate, logger.propagate = logger.propagate, False
+    logger.addHandler(handler)
+    try:
+        yield errors
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        for record in records:
+            if record.levelno >= logging.ERROR:
+                errors.append(record.getMessage())
+            else:
+                logger.handle(record)
+
+
 def load_project(project_dir: Path | None = None, **overrides) -> Project:
     config_file = find_config(project_dir or Path.cwd())
-    # MkDocs logs config warnings; keep them, they are the user's to see.
-    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    problems: list[str] = []
     try:
-        config = load_config(config_file=str(config_file), **overrides)
-    except ConfigurationError as error:
-        raise ConfigError(f"{config_file}: {error}") from None
+        with errors_logged_by("mkdocs.config") as problems:
+            config = load_config(config_file=str(config_file), **overrides)
+    except (ConfigurationError, Abort) as error:
+        raise ConfigError(f"{config_file}: {'; '.join(problems) or error}") from None
     project = Project(config_file, config)
     # Fail early, with the config's own words, when the plugin or site_url is missing.
     _ = project.plugin_config, project.iris

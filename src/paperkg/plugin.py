@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from mkdocs.config.base import ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
@@ -18,12 +19,23 @@ from paperkg.build import PageSettings, generate_pages
 from paperkg.errors import PaperkgError
 
 
+class PositiveInt(c.Type):
+    def __init__(self, default: int):
+        super().__init__(int, default=default)
+
+    def run_validation(self, value: object) -> int:
+        number = super().run_validation(value)
+        if number < 1:
+            raise ValidationError("must be at least 1")
+        return number
+
+
 class PaperkgConfig(base.Config):
     graph_dir = c.Type(str, default="graph")
     """Directory of the graph's Turtle files and named queries, relative to mkdocs.yml."""
     templates_dir = c.Type(str, default="templates")
     """Site templates overriding paperkg's defaults by file name, relative to mkdocs.yml."""
-    page_size = c.Type(int, default=100)
+    page_size = PositiveInt(default=100)
     """Entries per page of the paginated indexes (papers by month, authors A-Z, topics)."""
     home = c.Type(bool, default=True)
     """Generate the home page (docs_dir/index.md) from the home.md.j2 template."""
@@ -31,8 +43,6 @@ class PaperkgConfig(base.Config):
 
 class PaperkgPlugin(BasePlugin[PaperkgConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
-        if self.config.page_size < 1:
-            raise PluginError("Config value 'plugins.paperkg.page_size': must be at least 1")
         self.root = Path(config.config_file_path).parent
         return None
 
