@@ -58,6 +58,7 @@ class TurtleWriter:
 
     def __init__(self, iris: Iris):
         self.iris = iris
+        self._iri_cache: dict[str, str] = {"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>": "a"}
         self.prefixes = sorted(iris.prefixes().items(), key=lambda kv: -len(kv[1]))
         # Relative prefix IRIs (ax: is <ns#>) resolve against the base given when loading.
         self.header = "".join(
@@ -66,21 +67,28 @@ class TurtleWriter:
 
     def term(self, term: str) -> str:
         """Compact one N-Triples term: prefixed name, base-relative IRI, or literal shorthand."""
-        if term.startswith("<"):
-            iri = term[1:-1]
-            for name, ns in self.prefixes:
-                if iri.startswith(ns) and _PN_LOCAL.match(iri[len(ns):]):
-                    return f"{name}:{iri[len(ns):]}"
-            if iri.startswith(self.iris.base):
-                return f"<{iri[len(self.iris.base):]}>"
-            return term
-        if term.startswith('"') and term.endswith(">"):
-            # A typed literal: only these end in ">" (plain ones end in '"' or a language
-            # tag), and the datatype IRI after the last '"^^' cannot hold a '"'.
+        if term[0] == '"':
+            if term[-1] != ">":
+                return term  # a plain or language-tagged literal
+            # A typed literal: only these end in ">", and the datatype IRI after the last
+            # '"^^' cannot hold a '"'.
             lexical, _, datatype = term.rpartition('"^^')
             if datatype == _XSD_INTEGER[2:] and _INTEGER.match(lexical[1:]):
                 return lexical[1:]
             return f'{lexical}"^^{self.term(datatype)}'
+        # IRIs repeat (predicates, persons, topics): compact each one once.
+        compact = self._iri_cache.get(term)
+        if compact is None:
+            compact = self._iri_cache[term] = self._compact_iri(term)
+        return compact
+
+    def _compact_iri(self, term: str) -> str:
+        iri = term[1:-1]
+        for name, ns in self.prefixes:
+            if iri.startswith(ns) and _PN_LOCAL.match(iri[len(ns):]):
+                return f"{name}:{iri[len(ns):]}"
+        if iri.startswith(self.iris.base):
+            return f"<{iri[len(self.iris.base):]}>"
         return term
 
     def shard(self, subject_iri: str) -> str:
@@ -96,29 +104,24 @@ class TurtleWriter:
 
     def render(self, store: Store) -> dict[str, bytes]:
         """{relative file name: Turtle bytes} for the whole default graph."""
-        by_subject: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        by_subject: dict[str, list[str]] = defaultdict(list)
+        term = self.term
         ntriples = store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
         for line in ntriples.decode("utf-8").splitlines():
             # "<s> <p> object ." -- the model has no blank nodes, and IRIs hold no spaces
-            s_end = line.index("> ") + 1
-            p_end = line.index("> ", s_end + 1) + 1
-            by_subject[line[1 : s_end - 1]].append((line[s_end + 1 : p_end], line[p_end + 1 : -2]))
+            subject, predicate, rest = line.split(" ", 2)
+            by_subject[subject].append(f"{term(predicate)} {term(rest[:-2])}")
 
         shards: dict[str, list[str]] = defaultdict(list)
         for subject in sorted(by_subject, key=_subject_key):
-            lines = sorted((self._predicate(p), self.term(o)) for p, o in by_subject[subject])
-            body = " ;\n".join(f"    {p.lstrip()} {o}" for p, o in lines)
-            shards[self.shard(subject)].append(f"{self.term('<' + subject + '>')}\n{body} .\n")
+            body = " ;\n    ".join(sorted(by_subject[subject]))  # "a ..." sorts before "ax:", "bibo:"...
+            shards[self.shard(subject[1:-1])].append(f"{term(subject)}\n    {body} .\n")
         return {name: (self.header + "\n" + "\n".join(blocks)).encode("utf-8") for name, blocks in shards.items()}
 
-    def _predicate(self, term: str) -> str:
-        # rdf:type first, as "a"; the sort then puts it at the top of each subject.
-        return " a" if term == "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>" else self.term(term)
 
-
-def _subject_key(iri: str) -> tuple[str, bool, list[object]]:
+def _subject_key(term: str) -> tuple[str, bool, list[object]]:
     # Per document: the thing (#it) first, then '#author-2' before '#author-10'.
-    document, _, fragment = iri.partition("#")
+    document, _, fragment = term[1:-1].partition("#")
     return document, fragment != "it", [int(p) if p.isdigit() else p for p in _DIGITS.split(fragment)]
 
 
