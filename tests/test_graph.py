@@ -245,6 +245,9 @@ SMALL_TTL = """
 @prefix bibo: <http://purl.org/ontology/bibo/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 
+<paper/2401.01234/> a foaf:Document ;
+    foaf:primaryTopic <paper/2401.01234/#it> .
+
 <paper/2401.01234/#it> a schema:ScholarlyArticle , fabio:Preprint ;
     dcterms:identifier "arXiv:2401.01234" ;
     schema:sameAs <https://arxiv.org/abs/2401.01234> , <https://doi.org/10.48550/arXiv.2401.01234> ;
@@ -688,11 +691,15 @@ def test_files_render_deterministically(fixture_store):
     writer = TurtleWriter(IRIS)
     first = writer.render(fixture_store)
     assert first == writer.render(fixture_store)
-    # the same graph built in another order gives the same bytes
+    # the same graph built in another order gives the same bytes (provenance aside: a paper
+    # in two overlapping feeds keeps the source it was first read from)
     reverse = Store()
     reverse.extend(taxonomy_triples(taxonomy.load(), IRIS))
-    merge_papers(reverse, IRIS, fixture_papers()[::-1])
-    assert TurtleWriter(IRIS).render(reverse) == first
+    merge_papers(reverse, IRIS, [replace(p, source=None, retrieved=None) for p in fixture_papers()[::-1]])
+    forward = Store()
+    forward.extend(taxonomy_triples(taxonomy.load(), IRIS))
+    merge_papers(forward, IRIS, [replace(p, source=None, retrieved=None) for p in fixture_papers()])
+    assert TurtleWriter(IRIS).render(reverse) == TurtleWriter(IRIS).render(forward)
 
 
 def test_files_write_load_write_is_byte_identical(tmp_path, fixture_store):
@@ -776,7 +783,7 @@ def test_files_one_new_paper_only_adds_its_lines(tmp_path, arxiv_id, month_shard
     assert {str(p.relative_to(graph_dir)) for p in written} == expected_files
     assert {k for k in after if after[k] != before.get(k)} == expected_files
 
-    doc = {IRIS.paper(arxiv_id)}
+    doc = {IRIS.paper(arxiv_id), NamedNode(IRIS.paper_doc(arxiv_id))}
     doc |= {IRIS.authorship(arxiv_id, n) for n in range(1, len(new_paper.authors) + 1)}
     doc |= {IRIS.version(arxiv_id, n) for n in range(1, new_paper.version + 1)}
     subjects = doc | new_persons
@@ -925,3 +932,36 @@ def test_cli_empty_feed_says_so(project, path):
     assert "0 new, 0 updated, 0 unchanged" in result.stdout
     assert snapshot(project / "graph") == graph
 
+
+
+# --- provenance ----------------------------------------------------------------------------
+
+API_URL = "https://export.arxiv.org/api/query?id_list=2403.00003"
+WHEN = datetime(2026, 4, 12, 22, 9, 27, tzinfo=UTC)
+
+
+def provenance(store: Store) -> list[tuple[str, ...]]:
+    return select(
+        store,
+        """SELECT ?from ?file ?when WHERE { ?doc foaf:primaryTopic ?paper .
+             OPTIONAL { ?doc prov:wasDerivedFrom ?from } OPTIONAL { ?doc dcterms:source ?file }
+             OPTIONAL { ?doc prov:generatedAtTime ?when } }""",
+    )
+
+
+def test_provenance_names_the_source_and_its_time():
+    store = merged(replace(V1, source=API_URL, retrieved=WHEN))
+    assert provenance(store) == [(API_URL, None, "2026-04-12T22:09:27Z")]
+    store = merged(replace(V1, source="feeds/page1.xml", retrieved=None))
+    assert provenance(store) == [(None, "feeds/page1.xml", None)]
+
+
+def test_provenance_stays_with_the_first_source_of_unchanged_content():
+    store = merged(replace(V1, source=API_URL, retrieved=WHEN))
+    report = merge_papers(store, IRIS, [replace(V1, source="elsewhere.xml", retrieved=None)])
+    assert report.unchanged == [V1.arxiv_id]
+    assert provenance(store) == [(API_URL, None, "2026-04-12T22:09:27Z")]
+    later = datetime(2026, 5, 1, tzinfo=UTC)
+    report = merge_papers(store, IRIS, [replace(V2, source=API_URL + "v2", retrieved=later)])
+    assert report.updated == [V1.arxiv_id]
+    assert provenance(store) == [(API_URL + "v2", None, "2026-05-01T00:00:00Z")]

@@ -87,6 +87,49 @@ def ingest(files: tuple[Path, ...], project_dir: Path | None) -> None:
 
 
 @main.command()
+@click.option("--query", "search_query", help="An arXiv search_query, e.g. 'cat:cs.DC'.")
+@click.option("--id-list", help="Comma-separated arXiv ids.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First submission date (YYYY-MM-DD).")
+@click.option("--until", "date_until", type=click.DateTime(["%Y-%m-%d"]), help="Last submission date (YYYY-MM-DD).")
+@click.option("--max", "limit", type=click.IntRange(min=1), help="Stop after this many results.")
+@click.option("--api-url", help="The arXiv API endpoint (or a mirror); default from mkdocs.yml.")
+@click.option("--oai-url", help="The OAI-PMH endpoint; default from mkdocs.yml.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (arXiv asks for 3).")
+@click.option("--page-size", type=click.IntRange(1, 2000), help="Results per request (at most 2,000).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), help="Connect and read timeout, seconds.")
+@click.option("--retries", type=click.IntRange(min=0), help="Attempts after the first for a failing request.")
+@project_option
+def harvest(
+    search_query: str | None, id_list: str | None, date_from, date_until, limit: int | None,
+    project_dir: Path | None, **flags: object,
+) -> None:
+    """Fetch papers from arXiv into the graph, politely, page by page, resumably.
+
+    With no query, the queries listed in mkdocs.yml are brought up to date: each fetches
+    only what is new or updated since its last run. A stopped harvest resumes where it
+    stopped."""
+    from paperkg.config import load_project
+    from paperkg.harvest.api import ApiQuery
+    from paperkg.harvest.run import HarvestSettings, harvest_api
+
+    logging.getLogger("paperkg.harvest").setLevel(logging.INFO)
+    project = load_project(project_dir)
+    settings = HarvestSettings.from_project(project, **flags)
+    dates = {"date_from": date_from and date_from.date(), "date_until": date_until and date_until.date()}
+    if search_query or id_list:
+        queries = [ApiQuery(search_query or "", id_list or "", limit=limit, **dates)]
+    else:
+        queries = [ApiQuery(q, limit=limit, **dates) for q in settings.queries]
+    result = harvest_api(project, settings, queries)
+    for warning in result.warnings:
+        click.echo(f"paperkg: warning: {warning}", err=True)
+    click.echo(
+        f"harvest: {result.report.summary()}; {result.stats.requests} requests "
+        f"({result.stats.retries} retried), {len(result.warnings)} warnings"
+    )
+
+
+@main.command()
 @project_option
 def build(project_dir: Path | None) -> None:
     """Graph -> pages -> HTML in the site_dir (public/), failing on any broken link."""

@@ -33,11 +33,20 @@ class IngestResult:
     written: list[Path]
 
 
-def read_all(paths: Sequence[Path]) -> list[Feed]:
+def source_name(path: Path, root: Path) -> str:
+    """A file inside the project is named relative to it, so the graph's provenance does not
+    depend on where the project is checked out."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_all(paths: Sequence[Path], root: Path) -> list[Feed]:
     feeds, errors = [], []
     for path in paths:
         try:
-            feeds.append(read_path(path))
+            feeds.append(read_path(path, source_name(path, root)))
         except SourceError as error:
             errors.append(error)
         except OSError as error:
@@ -48,7 +57,7 @@ def read_all(paths: Sequence[Path]) -> list[Feed]:
 
 
 def ingest(project: Project, paths: Sequence[Path]) -> IngestResult:
-    feeds = read_all(paths)
+    feeds = read_all(paths, project.root)
     iris = project.iris
     store = load_graph(project.graph_dir, iris)
     report = merge_papers(store, iris, (paper for feed in feeds for paper in feed.papers))

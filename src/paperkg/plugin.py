@@ -20,14 +20,34 @@ from paperkg.errors import PaperkgError
 
 
 class PositiveInt(c.Type):
-    def __init__(self, default: int):
+    def __init__(self, default: int, maximum: int | None = None):
         super().__init__(int, default=default)
+        self.maximum = maximum
 
     def run_validation(self, value: object) -> int:
         number = super().run_validation(value)
         if number < 1:
             raise ValidationError("must be at least 1")
+        if self.maximum is not None and number > self.maximum:
+            raise ValidationError(f"must be at most {self.maximum}")
         return number
+
+
+class HarvestConfig(base.Config):
+    api_url = c.Type(str, default="https://export.arxiv.org/api/query")
+    """arXiv's query API, or a mirror or replay server with the same interface."""
+    oai_url = c.Type(str, default="https://oaipmh.arxiv.org/oai")
+    """arXiv's OAI-PMH endpoint."""
+    delay = c.Type((int, float), default=3.0)
+    """Seconds between one request's end and the next one's start (arXiv asks for 3)."""
+    page_size = PositiveInt(default=2000, maximum=2000)
+    """Results per API request (arXiv serves at most 2,000)."""
+    timeout = c.Type((int, float), default=30.0)
+    """Connect and read timeout of every request, seconds."""
+    retries = c.Type(int, default=5)
+    """Attempts after the first for a request that fails transiently."""
+    queries = c.ListOfItems(c.Type(str), default=[])
+    """arXiv search queries that `paperkg harvest` (with no query) keeps up to date."""
 
 
 class PaperkgConfig(base.Config):
@@ -39,6 +59,8 @@ class PaperkgConfig(base.Config):
     """Entries per page of the paginated indexes (papers by month, authors A-Z, topics)."""
     home = c.Type(bool, default=True)
     """Generate the home page (docs_dir/index.md) from the home.md.j2 template."""
+    harvest = c.SubConfig(HarvestConfig)
+    """Where and how politely to harvest, and the queries to keep up to date."""
 
 
 class PaperkgPlugin(BasePlugin[PaperkgConfig]):

@@ -48,6 +48,7 @@ class Paper:
     pdf_url: str | None = None
     versions: tuple[Version, ...] = field(default=())  # dates known per version, ascending
     source: str | None = None  # provenance: file path or request URL
+    retrieved: datetime | None = None  # provenance: when the source answered (its own timestamp)
 
 
 @dataclass(frozen=True)

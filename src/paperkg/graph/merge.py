@@ -78,12 +78,17 @@ class PersonIndex:
 
 
 def _document_quads(store: Store, iris: Iris, arxiv_id: str) -> list[Quad]:
-    """The paper node, its authorship nodes and its version nodes."""
+    """The document node (provenance), the paper, its authorship and version nodes."""
     it = iris.paper(arxiv_id)
-    subjects = [it]
+    subjects = [NamedNode(iris.paper_doc(arxiv_id)), it]
     subjects += [q.object for q in store.quads_for_pattern(it, PROV.qualifiedAttribution, None)]
     subjects += [q.object for q in store.quads_for_pattern(it, SCHEMA.workExample, None)]
     return [q for s in subjects for q in store.quads_for_pattern(s, None, None)]
+
+
+def _content(quads: list[Quad], iris: Iris, paper: Paper) -> set[Quad]:
+    document = NamedNode(iris.paper_doc(paper.arxiv_id))
+    return {q for q in quads if q.subject != document}
 
 
 def _stored_version(store: Store, iris: Iris, arxiv_id: str) -> int | None:
@@ -127,7 +132,9 @@ def merge_papers(store: Store, iris: Iris, papers: Iterable[Paper]) -> MergeRepo
         # their node; persons left without any authorship are removed afterwards.
         authors = [persons.person_for(a) for a in paper.authors]
         new_quads = list(paper_triples(paper, iris, authors, dates))
-        if stored is not None and set(old_quads) == set(new_quads):
+        # The same content from another fetch or file is unchanged: the provenance stays that
+        # of the source the content first came from, so re-ingesting changes nothing.
+        if stored is not None and _content(old_quads, iris, paper) == _content(new_quads, iris, paper):
             report.unchanged.append(paper.arxiv_id)
             continue
         old_persons = {q.object for q in old_quads if q.predicate == PROV.agent}

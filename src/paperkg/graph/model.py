@@ -45,6 +45,20 @@ def person_triples(node: NamedNode, author: Author, key: str, iris: Iris) -> Ite
         yield Quad(node, SCHEMA.givenName, Literal(author.forenames))
 
 
+def provenance_triples(paper: Paper, iris: Iris) -> Iterator[Quad]:
+    """The paper's document (`<paper/ID/>`): what it is about, and where and when its
+    current content came from."""
+    document = NamedNode(iris.paper_doc(paper.arxiv_id))
+    yield Quad(document, RDF.type, FOAF.Document)
+    yield Quad(document, FOAF.primaryTopic, iris.paper(paper.arxiv_id))
+    if paper.source and paper.source.startswith(("http://", "https://")):
+        yield Quad(document, PROV.wasDerivedFrom, NamedNode(paper.source))
+    elif paper.source:
+        yield Quad(document, DCTERMS.source, Literal(paper.source))  # a local file, as named
+    if paper.retrieved:
+        yield Quad(document, PROV.generatedAtTime, datetime_literal(paper.retrieved))
+
+
 def paper_triples(
     paper: Paper,
     iris: Iris,
@@ -57,6 +71,7 @@ def paper_triples(
     it = iris.paper(paper.arxiv_id)
     pid = paper.arxiv_id
 
+    yield from provenance_triples(paper, iris)
     yield Quad(it, RDF.type, SCHEMA.ScholarlyArticle)
     yield Quad(it, RDF.type, FABIO.Preprint)
     yield Quad(it, DCTERMS.identifier, Literal(f"arXiv:{pid}"))

@@ -94,7 +94,8 @@ class TurtleWriter:
     def shard(self, subject_iri: str) -> str:
         relative = self.iris.relative(subject_iri)
         if relative.startswith("paper/"):
-            return f"papers/{id_month(relative[len('paper/'):relative.index('/#')])}.ttl"
+            arxiv_id = relative[len("paper/") :].partition("#")[0].rstrip("/")
+            return f"papers/{id_month(arxiv_id)}.ttl"
         if relative.startswith("author/"):
             first = relative[len("author/")]
             return f"authors/{first if first.isalnum() else '_'}.ttl"

@@ -16,22 +16,29 @@ from lxml import etree
 from paperkg.errors import SourceError
 from paperkg.records import Feed
 from paperkg.sources.atom import ATOM_NS, malformed_xml, read_atom
+from paperkg.sources.oai import OAI_NS, read_oai
 
 __all__ = ["read_atom", "read_path"]
 
 Reader = Callable[[bytes, str], Feed]
 
-# Next: OAI-PMH, root "{http://www.openarchives.org/OAI/2.0/}OAI-PMH".
+
+def _read_oai_feed(data: bytes, source: str) -> Feed:
+    return read_oai(data, source).feed()
+
+
 _XML_READERS: dict[str, Reader] = {
     f"{{{ATOM_NS}}}feed": read_atom,
+    f"{{{OAI_NS}}}OAI-PMH": _read_oai_feed,
 }
 # Next: Kaggle arXiv metadata JSONL, first byte b"{".
 _BYTE_READERS: dict[bytes, Reader] = {}
 
 
-def read_path(path: str | Path) -> Feed:
-    """Read one input file of any supported format."""
-    source = str(path)
+def read_path(path: str | Path, name: str | None = None) -> Feed:
+    """Read one input file of any supported format; `name` is how the records' provenance
+    and error messages call it (default: the path as given)."""
+    source = name or str(path)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:

@@ -60,7 +60,9 @@ def read_atom(data: bytes, source: str) -> Feed:
     entries = root.findall(_A + "entry")
     for entry in entries:
         _raise_if_error_entry(entry, root, info)
-    return Feed(info, tuple(_paper(entry, source) for entry in entries))
+    # The feed's own time stamps when arXiv answered: the papers' provenance time.
+    retrieved = _datetime(root.find(_A + "updated"), source)
+    return Feed(info, tuple(_paper(entry, source, retrieved) for entry in entries))
 
 
 # --- feed level -----------------------------------------------------------------------
@@ -108,7 +110,7 @@ def _raise_if_error_entry(entry: etree._Element, root: etree._Element, info: Fee
 # --- entry level ----------------------------------------------------------------------
 
 
-def _paper(entry: etree._Element, source: str) -> Paper:
+def _paper(entry: etree._Element, source: str, retrieved: datetime | None) -> Paper:
     arxiv_id, version = _entry_id(entry, source)
     published = _datetime(entry.find(_A + "published"), source)
     updated = _datetime(entry.find(_A + "updated"), source)
@@ -137,6 +139,7 @@ def _paper(entry: etree._Element, source: str) -> Paper:
         pdf_url=_pdf_url(links),
         versions=_versions(version, published, updated),
         source=source,
+        retrieved=retrieved,
     )
 
 
