@@ -21,7 +21,11 @@ class SourceError(PaperkgError):
         super().__init__(f"{where}: {message}")
 
 
-class FeedErrorEntry(SourceError):
+class AnswerError(SourceError):
+    """The service answered, with an error of its own: asking again gets the same answer."""
+
+
+class FeedErrorEntry(AnswerError):
     """arXiv answered with its "Error" entry (HTTP 400 body) instead of papers."""
 
 

@@ -210,7 +210,10 @@ class ApiHarvester:
         rate = (run.received - received_before) / elapsed
         total = sum(w.total or 0 for w in run.windows)
         remaining = max(0, total - run.received)
-        eta = f", about {remaining / rate / 60:.0f} min left" if rate > 0 and remaining and run.mode == "full" else ""
+        eta = ""
+        if rate > 0 and remaining and run.mode == "full":
+            seconds = remaining / rate
+            eta = f", ETA {seconds / 60:.0f} min" if seconds >= 90 else f", ETA {seconds:.0f} s"
         log.info(
             "%d of %d results (%.1f/s this session)%s; %d requests, %d retried",
             run.received, total, rate, eta, self.client.stats.requests, self.client.stats.retries,

@@ -20,7 +20,7 @@ from typing import TypeVar
 import requests
 
 from paperkg import __version__
-from paperkg.errors import FeedErrorEntry, PaperkgError, SourceError
+from paperkg.errors import AnswerError, PaperkgError, SourceError
 
 T = TypeVar("T")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -41,8 +41,12 @@ class Politeness:
     delay: float = 3.0  # seconds between the end of one request and the start of the next
     timeout: float = 30.0  # connect and read timeout, seconds
     retries: int = 5  # attempts after the first
-    backoff: float = 5.0  # first retry waits this long (then doubles), unless Retry-After says
     max_backoff: float = 300.0
+
+    @property
+    def backoff(self) -> float:
+        """The first retry waits twice the delay (then doubles), unless Retry-After says."""
+        return 2 * max(self.delay, 0.1)
 
 
 @dataclass
@@ -70,8 +74,8 @@ class PoliteClient:
 
     def get(self, url: str, params: Mapping[str, str], parse: Callable[[bytes, str], T]) -> T:
         """Fetch and parse one answer, retrying transient failures. `parse(body, request)`
-        raises SourceError for an answer that does not parse (retried) and FeedErrorEntry
-        for arXiv's error feed (never retried: asking again gets the same answer)."""
+        raises SourceError for an answer that does not parse (retried), and AnswerError for
+        the service's own error answer (never retried: asking again gets the same answer)."""
         request = requests.Request("GET", url, params=params).prepare().url or url
         failure = ""
         for attempt in range(self.politeness.retries + 1):
@@ -104,14 +108,14 @@ class PoliteClient:
         if response.status_code != 200:
             try:
                 parse(body, request)  # arXiv's 400 answer is an Error feed that says why
-            except FeedErrorEntry:
+            except AnswerError:
                 raise
             except SourceError:
                 pass
             raise HarvestError(f"{request}: HTTP {response.status_code}")
         try:
             return parse(body, request)
-        except FeedErrorEntry:
+        except AnswerError:
             raise
         except SourceError as error:  # truncated, malformed, or an impossible empty page
             raise _Retry(str(error)) from None

@@ -12,6 +12,7 @@ from paperkg.errors import ConfigError
 from paperkg.graph.merge import MergeReport
 from paperkg.harvest.api import ApiHarvester, ApiQuery, ApiSettings
 from paperkg.harvest.http import PoliteClient, Politeness, Stats
+from paperkg.harvest.oai import OaiHarvester, OaiQuery
 from paperkg.harvest.sink import GraphSink
 from paperkg.harvest.state import HarvestState
 
@@ -70,3 +71,14 @@ def harvest_api(project: Project, settings: HarvestSettings, queries: Sequence[A
     for query in queries:
         harvester.run(query)
     return HarvestResult(sink.report, client.stats, harvester.warnings)
+
+
+def harvest_oai(project: Project, settings: HarvestSettings, query: OaiQuery) -> HarvestResult:
+    settings.require_polite(settings.oai_url)
+    state = HarvestState.load(project.graph_dir)
+    sink = GraphSink(project.graph_dir, project.iris, state)
+    client = PoliteClient(settings.politeness)
+    harvester = OaiHarvester(client, settings.oai_url, sink, state)
+    harvester.run(query)
+    warnings = [f"{len(harvester.deleted)} records are marked deleted by arXiv (kept in the graph)"]
+    return HarvestResult(sink.report, client.stats, warnings if harvester.deleted else [])

@@ -33,7 +33,8 @@ class Run:
     mode: str  # "full" (everything, oldest first) or "update" (newest first, down to the watermark)
     windows: list[Window] = field(default_factory=list)
     received: int = 0
-    newest: str | None = None  # the newest `updated` seen in this run (ISO 8601)
+    newest: str | None = None  # API: the newest `updated` seen in this run; OAI: its responseDate
+    token: str | None = None  # OAI: the resumption token of the next page
 
 
 @dataclass
@@ -58,7 +59,8 @@ class HarvestState:
             for key, value in raw.get("queries", {}).items():
                 run = value.get("run")
                 if run is not None:
-                    run = Run(run["mode"], [Window(**w) for w in run["windows"]], run["received"], run.get("newest"))
+                    windows = [Window(**w) for w in run["windows"]]
+                    run = Run(run["mode"], windows, run["received"], run.get("newest"), run.get("token"))
                 queries[key] = QueryState(value.get("watermark"), run)
         except (ValueError, KeyError, TypeError) as error:
             raise GraphError(f"{path}: unreadable harvest state ({error}); remove it to start over") from None

@@ -27,7 +27,7 @@ from email.utils import parsedate_to_datetime
 from lxml import etree
 
 from paperkg import taxonomy
-from paperkg.errors import SourceError
+from paperkg.errors import AnswerError, SourceError
 from paperkg.ids import InvalidArxivId, normalise_space, split_id
 from paperkg.records import Author, Feed, FeedInfo, Paper, Version
 from paperkg.sources.atom import parse_xml
@@ -47,7 +47,7 @@ _NO_RECORDS = "noRecordsMatch"  # an empty result, not a failure
 _VERBS = ("GetRecord", "ListRecords")
 
 
-class OaiError(SourceError):
+class OaiError(AnswerError):
     """The repository answered with an OAI-PMH <error> (other than noRecordsMatch)."""
 
     def __init__(self, source: str, message: str, line: int | None = None, *, code: str):
