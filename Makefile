@@ -34,8 +34,10 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest
 
+## Run the benchmarks; each writes its section of BENCHMARKS.md.
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_store.py
+	$(BIN)/python scripts/bench_kaggle.py
 
 clean:
 	rm -rf public $(VENV)

@@ -64,18 +64,19 @@ def new(directory: Path, name: str | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @project_option
 def ingest(files: tuple[Path, ...], project_dir: Path | None) -> None:
-    """Add the papers in FILES (arXiv API Atom answers) to the graph.
+    """Add the papers in FILES to the graph: arXiv API answers (Atom), OAI-PMH answers
+    (arXivRaw, arXiv) and Kaggle metadata snapshots (JSON Lines, plain or .gz, streamed).
 
-    Every file is checked first: if any is bad, nothing is ingested."""
+    If any file is bad, nothing is ingested."""
     from paperkg.config import load_project
     from paperkg.ingest import ingest as run_ingest
 
     project = load_project(project_dir)
     result = run_ingest(project, list(files))
-    for feed in result.feeds:
-        info = feed.info
-        if feed.papers:
-            click.echo(f"{info.source}: {len(feed.papers)} papers")
+    for file in result.files:
+        info = file.info
+        if file.papers:
+            click.echo(f"{info.source}: {file.papers} papers")
         elif info.total_results:  # a known arXiv inconsistency
             click.echo(
                 f"{info.source}: the feed reports {info.total_results} result(s) but holds no entries; "

@@ -1,12 +1,13 @@
 """Ingest: read source files, merge their papers into the graph, write graph/ back.
 
-Every file is read and checked before the graph is touched, and the graph files are
-replaced atomically: a bad file leaves the existing graph exactly as it was.
+Files are merged into the graph in memory (snapshots streamed, one record at a time) and the
+graph files are written only when every file was read without error, each atomically: a bad
+file leaves the existing graph exactly as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from paperkg.config import Project
 from paperkg.errors import PaperkgError, SourceError
 from paperkg.graph.merge import MergeReport, merge_papers
 from paperkg.graph.store import load_graph, write_graph
-from paperkg.records import Feed
-from paperkg.sources import read_path
+from paperkg.records import FeedInfo, Paper
+from paperkg.sources import open_source
 
 
 class IngestError(PaperkgError):
@@ -26,9 +27,15 @@ class IngestError(PaperkgError):
         super().__init__("\n".join(str(e) for e in errors))
 
 
+@dataclass(frozen=True)
+class FileReport:
+    info: FeedInfo
+    papers: int
+
+
 @dataclass
 class IngestResult:
-    feeds: list[Feed]
+    files: list[FileReport]
     report: MergeReport
     written: list[Path]
 
@@ -42,24 +49,38 @@ def source_name(path: Path, root: Path) -> str:
         return str(path)
 
 
-def read_all(paths: Sequence[Path], root: Path) -> list[Feed]:
-    feeds, errors = [], []
-    for path in paths:
-        try:
-            feeds.append(read_path(path, source_name(path, root)))
-        except SourceError as error:
-            errors.append(error)
-        except OSError as error:
-            errors.append(SourceError(str(path), f"cannot read: {error.strerror}"))
-    if errors:
-        raise IngestError(errors)
-    return feeds
-
-
 def ingest(project: Project, paths: Sequence[Path]) -> IngestResult:
-    feeds = read_all(paths, project.root)
+    """Merge every file's papers into the graph, streaming snapshots; after the first bad
+    file the rest are still read (to report every error) but nothing is written."""
     iris = project.iris
     store = load_graph(project.graph_dir, iris)
-    report = merge_papers(store, iris, (paper for feed in feeds for paper in feed.papers))
+    report = MergeReport()
+    files: list[FileReport] = []
+    errors: list[SourceError] = []
+    for path in paths:
+        try:
+            source = open_source(path, source_name(path, project.root))
+            counted = _counting(source.papers)
+            if errors:
+                for _ in counted:  # checked, not merged
+                    pass
+            else:
+                report.extend(merge_papers(store, iris, counted))
+            files.append(FileReport(source.info, counted.count))
+        except SourceError as error:
+            errors.append(error)
+    if errors:
+        raise IngestError(errors)
     written = write_graph(store, project.graph_dir, iris)  # rewrites only shards that changed
-    return IngestResult(feeds, report, written)
+    return IngestResult(files, report, written)
+
+
+class _counting:
+    def __init__(self, papers: Iterable[Paper]):
+        self.papers, self.count = iter(papers), 0
+
+    def __iter__(self) -> Iterator[Paper]:
+        for paper in self.papers:
+            self.count += 1
+            yield paper
+

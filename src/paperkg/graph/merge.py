@@ -29,6 +29,10 @@ class MergeReport:
     unchanged: list[str] = field(default_factory=list)
     older: list[str] = field(default_factory=list)  # skipped: the graph has a newer version
 
+    def extend(self, other: MergeReport) -> None:
+        for name in ("new", "updated", "unchanged", "older"):
+            getattr(self, name).extend(getattr(other, name))
+
     @property
     def changed(self) -> bool:
         return bool(self.new or self.updated)

@@ -23,8 +23,7 @@ class GraphSink:
 
     def commit(self, papers: Sequence[Paper]) -> None:
         page = merge_papers(self.store, self.iris, papers)
-        for name in ("new", "updated", "unchanged", "older"):
-            getattr(self.report, name).extend(getattr(page, name))
+        self.report.extend(page)
         if page.changed:
             write_graph(self.store, self.graph_dir, self.iris)
         self.state.save()  # after the graph: a page is never marked done before it is stored
