@@ -16,6 +16,7 @@ from paperkg import taxonomy
 from paperkg.errors import FeedErrorEntry, SourceError
 from paperkg.ids import InvalidArxivId, normalise_space, split_id
 from paperkg.records import Author, Feed, FeedInfo, Paper, Version
+from paperkg.sources.fields import split_dois
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
@@ -214,12 +215,7 @@ def _classify(
 
 def _dois(entry: etree._Element) -> tuple[str, ...]:
     """External DOIs; one arxiv:doi field may hold several, separated by spaces."""
-    dois: list[str] = []
-    for element in entry.findall(_AX + "doi"):
-        for doi in (element.text or "").split():
-            if doi not in dois:
-                dois.append(doi)
-    return tuple(dois)
+    return split_dois(" ".join(element.text or "" for element in entry.findall(_AX + "doi")))
 
 
 def _href_path(link: etree._Element) -> str:

@@ -15,14 +15,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
-from paperkg import taxonomy
 from paperkg.errors import SourceError
 from paperkg.ids import InvalidArxivId, normalise_space, split_id
 from paperkg.records import Author, Paper, Version
+from paperkg.sources.fields import split_categories, split_dois
 
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_BUFFER = 1 << 18
@@ -108,7 +107,7 @@ class _BadField(ValueError):
 def _paper(obj: dict, arxiv_id: str, source: str) -> Paper:
     versions = _versions(obj["versions"])
     latest = versions[-1]
-    primary, categories, other = _classify(obj.get("categories") or "")
+    primary, categories, other = split_categories(obj.get("categories") or "")
     parsed = obj.get("authors_parsed")
     authors = _parsed_authors(parsed) if parsed is not None else _raw_authors(obj.get("authors") or "")
     return Paper(
@@ -124,7 +123,7 @@ def _paper(obj: dict, arxiv_id: str, source: str) -> Paper:
         other_classes=other,
         comment=_clean(obj.get("comments")),
         journal_ref=_clean(obj.get("journal-ref")),
-        dois=_dois(obj.get("doi")),
+        dois=split_dois(obj.get("doi")),
         abs_url=f"https://arxiv.org/abs/{arxiv_id}v{latest.number}",
         pdf_url=f"https://arxiv.org/pdf/{arxiv_id}v{latest.number}",
         versions=versions,
@@ -253,31 +252,6 @@ def _raw_author(text: str) -> Author:
         affiliation = normalise_space(affiliation[:-1])
         return Author(name, (affiliation,) if affiliation else ())
     return Author(text)
-
-
-# --- categories and DOIs --------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)  # category strings repeat a lot ("hep-ph", "cs.LG stat.ML")
-def _classify(categories: str) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
-    """"cs.LG stat.ML foo" -> (primary, taxonomy codes primary first, other terms)."""
-    is_code = taxonomy.load().is_code
-    tokens = categories.split()
-    codes: list[str] = []
-    other: list[str] = []
-    for token in tokens:
-        bucket = codes if is_code(token) else other
-        if token not in bucket:
-            bucket.append(token)
-    primary = tokens[0] if tokens and is_code(tokens[0]) else None
-    return primary, tuple(codes), tuple(other)
-
-
-def _dois(text: str | None) -> tuple[str, ...]:
-    """The `doi` field may hold several DOIs separated by spaces."""
-    if not text:
-        return ()
-    return tuple(dict.fromkeys(text.split()))
 
 
 # --- error messages -------------------------------------------------------------------

@@ -26,11 +26,11 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from paperkg import taxonomy
 from paperkg.errors import AnswerError, SourceError
 from paperkg.ids import InvalidArxivId, normalise_space, split_id
 from paperkg.records import Author, Feed, FeedInfo, Paper, Version
 from paperkg.sources.atom import parse_xml
+from paperkg.sources.fields import split_categories, split_dois
 
 __all__ = ["OAI_NS", "ARXIV_RAW_NS", "ARXIV_OAI_NS", "OaiError", "OaiPage", "read_oai", "split_authors"]
 
@@ -239,7 +239,7 @@ def _common(metadata: etree._Element, ns: str, identifier: str, source: str) -> 
         if not value:
             message = f"record {identifier}: metadata has no <{name}>"
             raise SourceError(source, message, line=metadata.sourceline)
-    primary, categories, other = _categories(metadata.findtext(ns + "categories"))
+    primary, categories, other = split_categories(metadata.findtext(ns + "categories"))
     return _Common(
         arxiv_id=_metadata_id(arxiv_id, metadata, identifier, source),
         title=title,
@@ -249,7 +249,7 @@ def _common(metadata: etree._Element, ns: str, identifier: str, source: str) -> 
         other=other,
         comment=_clean(metadata.findtext(ns + "comments")),
         journal_ref=_clean(metadata.findtext(ns + "journal-ref")),
-        dois=_dois(metadata.findtext(ns + "doi")),
+        dois=split_dois(metadata.findtext(ns + "doi")),
         msc=_one(metadata.findtext(ns + "msc-class")),
         acm=_one(metadata.findtext(ns + "acm-class")),
     )
@@ -277,33 +277,6 @@ def _one(text: str | None) -> tuple[str, ...]:
     """An MSC or ACM field as one string ("05A15, 05A16"), or nothing."""
     value = _clean(text)
     return (value,) if value else ()
-
-
-def _categories(text: str | None) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
-    """'hep-ph hep-ex' -> (primary, taxonomy codes with the primary first, other terms).
-
-    The first token is the primary category; a first token that is not a taxonomy code gives
-    no primary and goes to the other terms, like every unknown token.
-    """
-    is_code = taxonomy.load().is_code
-    tokens = (text or "").split()
-    codes: list[str] = []
-    other: list[str] = []
-    for token in tokens:
-        bucket = codes if is_code(token) else other
-        if token not in bucket:
-            bucket.append(token)
-    primary = tokens[0] if tokens and is_code(tokens[0]) else None
-    return primary, tuple(codes), tuple(other)
-
-
-def _dois(text: str | None) -> tuple[str, ...]:
-    """One doi field may hold several DOIs, separated by whitespace."""
-    dois: list[str] = []
-    for doi in (text or "").split():
-        if doi not in dois:
-            dois.append(doi)
-    return tuple(dois)
 
 
 # --- arXivRaw -------------------------------------------------------------------------
