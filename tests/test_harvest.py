@@ -258,3 +258,13 @@ def test_kill_and_resume_loses_nothing_and_refetches_no_stored_page(project: Pat
     # every page was fetched, and a page was fetched again only if it was in flight at a kill
     assert set(starts) == set(range(0, 24, 2))
     assert len(starts) - len(set(starts)) <= 3
+
+
+def test_sort_and_max_shape_a_first_run(project: Path, server: ReplayServer) -> None:
+    result = harvest(project, server, "--query", "cat:cs.DC", "--sort", "lastUpdatedDate", "--max", "7")
+    assert result.exit_code == 0, result.output
+    pages = [r for r in server.log if r.params.get("max_results") != "1"]
+    assert [r.params["sortBy"] for r in pages] == ["lastUpdatedDate", "lastUpdatedDate"]
+    assert [r.params["max_results"] for r in pages] == ["5", "2"]
+    by_update = sorted((e for e in CORPUS if e.arxiv_id in DC_IDS), key=lambda e: (e.latest, e.arxiv_id))
+    assert graph_ids(project) == {e.arxiv_id for e in by_update[:7]}

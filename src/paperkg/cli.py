@@ -93,6 +93,8 @@ def ingest(files: tuple[Path, ...], project_dir: Path | None) -> None:
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First submission date (YYYY-MM-DD).")
 @click.option("--until", "date_until", type=click.DateTime(["%Y-%m-%d"]), help="Last submission date (YYYY-MM-DD).")
 @click.option("--max", "limit", type=click.IntRange(min=1), help="Stop after this many results.")
+@click.option("--sort", type=click.Choice(["submittedDate", "lastUpdatedDate"]), default="submittedDate",
+              show_default=True, help="Order of a first run, oldest first (later runs go newest first).")
 @click.option("--oai", is_flag=True, help="Harvest OAI-PMH (ListRecords) instead of the query API.")
 @click.option("--set", "set_spec", help="OAI-PMH set, e.g. 'cs' or 'cs:cs:DC' (with --oai).")
 @click.option("--metadata-format", type=click.Choice(["arXivRaw", "arXiv"]), default="arXivRaw", show_default=True,
@@ -105,7 +107,7 @@ def ingest(files: tuple[Path, ...], project_dir: Path | None) -> None:
 @click.option("--retries", type=click.IntRange(min=0), help="Attempts after the first for a failing request.")
 @project_option
 def harvest(
-    search_query: str | None, id_list: str | None, date_from, date_until, limit: int | None,
+    search_query: str | None, id_list: str | None, date_from, date_until, limit: int | None, sort: str,
     oai: bool, set_spec: str | None, metadata_format: str, project_dir: Path | None, **flags: object,
 ) -> None:
     """Fetch papers from arXiv into the graph, politely, page by page, resumably.
@@ -122,14 +124,15 @@ def harvest(
     project = load_project(project_dir)
     settings = HarvestSettings.from_project(project, **flags)
     dates = {"date_from": date_from and date_from.date(), "date_until": date_until and date_until.date()}
+    api = {"limit": limit, "sort": sort, **dates}
     if oai:
         if search_query or id_list or limit:
             raise click.UsageError("--oai harvests sets: --query, --id-list and --max are for the query API")
         result = harvest_oai(project, settings, OaiQuery(set_spec, metadata_prefix=metadata_format, **dates))
     elif search_query or id_list:
-        result = harvest_api(project, settings, [ApiQuery(search_query or "", id_list or "", limit=limit, **dates)])
+        result = harvest_api(project, settings, [ApiQuery(search_query or "", id_list or "", **api)])
     else:
-        result = harvest_api(project, settings, [ApiQuery(q, limit=limit, **dates) for q in settings.queries])
+        result = harvest_api(project, settings, [ApiQuery(q, **api) for q in settings.queries])
     for warning in result.warnings:
         click.echo(f"paperkg: warning: {warning}", err=True)
     click.echo(

@@ -39,6 +39,7 @@ class ApiQuery:
     date_from: date | None = None  # on submission date (v1)
     date_until: date | None = None
     limit: int | None = None  # stop after this many results (--max)
+    sort: str = "submittedDate"  # a first run's order, oldest first (stable while paging)
 
     @property
     def key(self) -> str:
@@ -47,6 +48,7 @@ class ApiQuery:
         parts += [f"id_list={self.id_list}"] if self.id_list else []
         parts += [f"from={self.date_from}"] if self.date_from else []
         parts += [f"until={self.date_until}"] if self.date_until else []
+        parts += [f"sort={self.sort}"] if self.sort != "submittedDate" else []
         return "api:" + "&".join(parts)
 
     def bounds(self) -> tuple[datetime, datetime]:
@@ -154,7 +156,7 @@ class ApiHarvester:
         else:
             params["search_query"] = window.search_query
             descending = run.mode == "update"
-            params["sortBy"] = "lastUpdatedDate" if descending else "submittedDate"
+            params["sortBy"] = "lastUpdatedDate" if descending else query.sort
             params["sortOrder"] = "descending" if descending else "ascending"
         feed = self.client.get(self.settings.url, params, self._checked(start, size))
 
