@@ -46,7 +46,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> WriteReport:
     with stage("graph"):
         store = load_graph(settings.graph_dir, iris)
     with stage("views"):
-        site = build_views(store, iris, Queries(settings.graph_dir / "queries"))
+        site = build_views(store, iris, Queries(settings.graph_dir))
     with stage("render"):
         renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
         pages = renderer.render(site, home=settings.home)

@@ -142,6 +142,53 @@ def harvest(
 
 
 @main.command()
+@click.argument("query", required=False)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]),
+              default="table", show_default=True, help="Output (turtle/ntriples for CONSTRUCT and DESCRIBE).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A named query's parameter; <...> for an IRI, anything else is a string.")
+@click.option("--allow-update", is_flag=True, help="Run SPARQL Update and write the graph (read-only otherwise).")
+@click.option("--list", "list_them", is_flag=True, help="List the named queries and their parameters.")
+@project_option
+def query(query: str | None, fmt: str, params: tuple[str, ...], allow_update: bool, list_them: bool,
+          project_dir: Path | None) -> None:
+    """Run SPARQL over the site's graph: QUERY is SPARQL text, a FILE.rq, or a named query
+    (graph/queries/NAME.rq, e.g. `paperkg query top-authors`). ASK exits 0 for true, 1 for
+    false."""
+    from paperkg.config import load_project
+    from paperkg.graph.store import load_graph, write_graph
+    from paperkg.query import Formatter, QueryError, list_queries, resolve, run
+
+    project = load_project(project_dir)
+    if list_them:
+        for named in list_queries(project.graph_dir):
+            params_text = "".join(f"\n    --param {k}=...  {v}" for k, v in named.params.items())
+            click.echo(f"{named.name}: {named.title}{params_text}")
+        return
+    if not query:
+        raise click.UsageError("give a query (SPARQL text, FILE.rq or a name), or --list")
+    values = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"--param {item}: expected NAME=VALUE")
+        values[name] = value
+    named = resolve(project.graph_dir, query)
+    store = load_graph(project.graph_dir, project.iris)
+    result = run(store, project.iris, named, values, allow_update)
+    if result is None:
+        written = write_graph(store, project.graph_dir, project.iris)
+        click.echo(f"update done; {len(written)} graph files written")
+        return
+    try:
+        click.echo(Formatter(project.iris).format(result, fmt), nl=False)
+    except QueryError:
+        raise
+    if fmt and type(result).__name__ == "QueryBoolean" and not bool(result):
+        sys.exit(1)
+
+
+@main.command()
 @project_option
 def build(project_dir: Path | None) -> None:
     """Graph -> pages -> HTML in the site_dir (public/), failing on any broken link."""

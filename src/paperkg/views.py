@@ -16,7 +16,7 @@ from pyoxigraph import Store
 from paperkg.errors import BuildError
 from paperkg.graph.namespaces import Iris
 from paperkg.ids import ascii_fold, id_month
-from paperkg.resources import bundled
+from paperkg.query import query_dirs
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,8 @@ def person_sort_key(name: str, family: str | None) -> str:
 class Queries:
     """The named queries: a site's graph/queries/NAME.rq overrides the bundled one."""
 
-    def __init__(self, site_queries: Path | None = None):
-        self.dirs = [d for d in (site_queries, bundled("queries")) if d is not None]
+    def __init__(self, graph_dir: Path):
+        self.dirs = query_dirs(graph_dir)
 
     def text(self, name: str) -> str:
         for directory in self.dirs:
