@@ -10,6 +10,7 @@ import click
 
 from paperkg import __version__
 from paperkg.errors import PaperkgError
+from paperkg.query import FORMATS as QUERY_FORMATS
 
 project_option = click.option(
     "--project",
@@ -143,7 +144,7 @@ def harvest(
 
 @main.command()
 @click.argument("query", required=False)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]),
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS),
               default="table", show_default=True, help="Output (turtle/ntriples for CONSTRUCT and DESCRIBE).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A named query's parameter; <...> for an IRI, anything else is a string.")
@@ -155,9 +156,11 @@ def query(query: str | None, fmt: str, params: tuple[str, ...], allow_update: bo
     """Run SPARQL over the site's graph: QUERY is SPARQL text, a FILE.rq, or a named query
     (graph/queries/NAME.rq, e.g. `paperkg query top-authors`). ASK exits 0 for true, 1 for
     false."""
+    from pyoxigraph import QueryBoolean
+
     from paperkg.config import load_project
     from paperkg.graph.store import load_graph, write_graph
-    from paperkg.query import Formatter, QueryError, list_queries, resolve, run
+    from paperkg.query import Formatter, list_queries, resolve, run
 
     project = load_project(project_dir)
     if list_them:
@@ -180,12 +183,9 @@ def query(query: str | None, fmt: str, params: tuple[str, ...], allow_update: bo
         written = write_graph(store, project.graph_dir, project.iris)
         click.echo(f"update done; {len(written)} graph files written")
         return
-    try:
-        click.echo(Formatter(project.iris).format(result, fmt), nl=False)
-    except QueryError:
-        raise
-    if fmt and type(result).__name__ == "QueryBoolean" and not bool(result):
-        sys.exit(1)
+    click.echo(Formatter(project.iris).format(result, fmt), nl=False)
+    if isinstance(result, QueryBoolean) and not result:
+        sys.exit(1)  # ASK: false
 
 
 @main.command()
