@@ -216,9 +216,10 @@ class ApiHarvester:
         if rate > 0 and remaining and run.mode == "full":
             seconds = remaining / rate
             eta = f", ETA {seconds / 60:.0f} min" if seconds >= 90 else f", ETA {seconds:.0f} s"
+        pages = sum(-(-w.next_start // self.settings.page_size) for w in run.windows)
         log.info(
-            "%d of %d results (%.1f/s this session)%s; %d requests, %d retried",
-            run.received, total, rate, eta, self.client.stats.requests, self.client.stats.retries,
+            "page %d: %d of %d results (%.1f/s this session)%s; %d requests, %d retried",
+            pages, run.received, total, rate, eta, self.client.stats.requests, self.client.stats.retries,
         )
 
 
