@@ -33,9 +33,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchlib import reset_peak, status_kib, write_section  # scripts/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
-START_MARK = "<!-- bench_kaggle:start -->"
-END_MARK = "<!-- bench_kaggle:end -->"
 TARGET = 50_000  # lines/s
 MIB = 2**20
 MODES = ("lines", "json", "papers")
@@ -50,15 +50,15 @@ def child(mode: str, path: str, limit: int) -> dict[str, float]:
     from paperkg.sources.kaggle import read_kaggle
 
     taxonomy.load()  # a one-off cost, not per line: load it before the baseline
-    baseline = _rss_kib("VmRSS")
-    reset = _reset_peak()
+    baseline = _kib("VmRSS")
+    reset = reset_peak()
     wall, cpu = time.perf_counter(), time.process_time()
     if mode == "papers":
         count = sum(1 for _ in itertools.islice(read_kaggle(path), limit))
     else:
         count = _floor(mode, path, limit)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak = _rss_kib("VmHWM")
+    peak = _kib("VmHWM")
     return {"lines": count, "wall": wall, "cpu": cpu, "baseline_kib": baseline, "peak_kib": peak,
             "peak_reset": reset}
 
@@ -76,18 +76,8 @@ def _floor(mode: str, path: str, limit: int) -> int:
     return count
 
 
-def _rss_kib(field: str) -> int:
-    match = re.search(rf"^{field}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M)
-    return int(match.group(1)) if match else 0
-
-
-def _reset_peak() -> bool:
-    """Reset VmHWM to the current RSS (Linux 4.0+), so the peak is the reading's own."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
+def _kib(field: str) -> int:
+    return status_kib(field) or 0
 
 
 def run_child(mode: str, path: Path, limit: int) -> dict[str, float]:
@@ -234,28 +224,6 @@ def _growth(result: dict) -> float:
     return (result["peak_kib"] - result["baseline_kib"]) / 1024
 
 
-def write_section(path: Path, section: str) -> None:
-    block = f"{START_MARK}\n{section}\n{END_MARK}"
-    if path.exists():
-        text = path.read_text("utf-8")
-        start, end = text.find(START_MARK), text.find(END_MARK)
-        if start != -1 and end > start:
-            text = text[:start] + block + text[end + len(END_MARK):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + block + "\n"
-    else:
-        text = (
-            "# Benchmarks\n\n"
-            "Measured figures for paperkg. Each `##` section is written by its own script between "
-            "`<!-- NAME:start -->` and `<!-- NAME:end -->` markers; re-running a script replaces "
-            "only its own section, so add new benchmarks as new sections.\n\n"
-            f"{block}\n"
-        )
-    tmp = path.with_name(f".{path.name}.kaggle.tmp")
-    tmp.write_text(text, "utf-8")
-    os.replace(tmp, path)
-
-
 def print_summary(results: dict) -> None:
     for kind in ("plain", "gzip"):
         rates = {mode: results["speed"][(kind, mode)] for mode in MODES}
@@ -300,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(section)
     else:
-        write_section(Path(args.out), section)
+        write_section(Path(args.out), "bench_kaggle", section)
         print(f"wrote the bench_kaggle section of {args.out}")
     return 0
 
