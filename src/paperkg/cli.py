@@ -150,9 +150,10 @@ def harvest(
               help="A named query's parameter; <...> for an IRI, anything else is a string.")
 @click.option("--allow-update", is_flag=True, help="Run SPARQL Update and write the graph (read-only otherwise).")
 @click.option("--list", "list_them", is_flag=True, help="List the named queries and their parameters.")
+@click.option("--endpoint", help="Run it on this SPARQL 1.1 query endpoint instead of the local graph.")
 @project_option
 def query(query: str | None, fmt: str, params: tuple[str, ...], allow_update: bool, list_them: bool,
-          project_dir: Path | None) -> None:
+          endpoint: str | None, project_dir: Path | None) -> None:
     """Run SPARQL over the site's graph: QUERY is SPARQL text, a FILE.rq, or a named query
     (graph/queries/NAME.rq, e.g. `paperkg query top-authors`). ASK exits 0 for true, 1 for
     false."""
@@ -177,6 +178,18 @@ def query(query: str | None, fmt: str, params: tuple[str, ...], allow_update: bo
             raise click.UsageError(f"--param {item}: expected NAME=VALUE")
         values[name] = value
     named = resolve(project.graph_dir, query)
+    if endpoint:
+        from paperkg.remote import load_json, remote_query
+
+        answer = remote_query(endpoint, project.iris, named, values, fmt)
+        if fmt == "table" or answer.headers.get("Content-Type", "").startswith("application/sparql-results+json"):
+            results = load_json(answer)
+            click.echo(Formatter(project.iris).json_table(results) if fmt == "table" else answer.text, nl=False)
+            if results.get("boolean") is False:
+                sys.exit(1)  # ASK: false
+        else:
+            click.echo(answer.text, nl=False)
+        return
     store = load_graph(project.graph_dir, project.iris)
     result = run(store, project.iris, named, values, allow_update)
     if result is None:
@@ -186,6 +199,24 @@ def query(query: str | None, fmt: str, params: tuple[str, ...], allow_update: bo
     click.echo(Formatter(project.iris).format(result, fmt), nl=False)
     if isinstance(result, QueryBoolean) and not result:
         sys.exit(1)  # ASK: false
+
+
+@main.command()
+@click.option("--endpoint", required=True, help="A SPARQL 1.1 Graph Store Protocol URL, e.g. http://host:7878/store.")
+@click.option("--graph", "graph_iri", help="The named graph to write (default: the default graph).")
+@click.option("--merge", is_flag=True, help="Add to the graph's triples instead of replacing them.")
+@project_option
+def push(endpoint: str, graph_iri: str | None, merge: bool, project_dir: Path | None) -> None:
+    """Upload the site's graph to a SPARQL server (replacing the target graph by default, so
+    pushing again is idempotent)."""
+    from paperkg.config import load_project
+    from paperkg.graph.store import load_graph
+    from paperkg.remote import push as push_graph
+
+    project = load_project(project_dir)
+    sent = push_graph(load_graph(project.graph_dir, project.iris), endpoint, graph_iri, merge)
+    target = graph_iri or "the default graph"
+    click.echo(f"{'merged' if merge else 'replaced'} {target} at {endpoint} with {sent} triples")
 
 
 @main.command()

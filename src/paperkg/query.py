@@ -180,13 +180,32 @@ class Formatter:
 
     def table(self, solutions: QuerySolutions) -> str:
         names = [v.value for v in solutions.variables]
-        rows = [[self.short(s[name]) for name in names] for s in solutions]
-        widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
-        out = io.StringIO()
-        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
-        out.write(line(names) + "\n" + line(["-" * w for w in widths]) + "\n")
-        for row in rows:
-            out.write(line(row) + "\n")
-        out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
-        return out.getvalue()
+        return render_table(names, [[self.short(s[name]) for name in names] for s in solutions])
+
+    def json_table(self, results: dict) -> str:
+        """SPARQL 1.1 Query Results JSON (from a server) as the same table."""
+        if "boolean" in results:
+            return "true\n" if results["boolean"] else "false\n"
+        names = results["head"]["vars"]
+        rows = [[self._short_json(b.get(n)) for n in names] for b in results["results"]["bindings"]]
+        return render_table(names, rows)
+
+    def _short_json(self, term: dict | None) -> str:
+        if term is None:
+            return ""
+        return self.short(NamedNode(term["value"])) if term["type"] == "uri" else term["value"]
+
+
+def render_table(names: list[str], rows: list[list[str]]) -> str:
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    out = io.StringIO()
+    out.write(line(names) + "\n" + line(["-" * w for w in widths]) + "\n")
+    for row in rows:
+        out.write(line(row) + "\n")
+    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+    return out.getvalue()
 
