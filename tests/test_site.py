@@ -3,12 +3,15 @@ site itself: links, entity pages, escaping of hostile feed text, determinism, go
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -237,8 +240,9 @@ def test_serve_answers_over_http(tmp_path: Path) -> None:
     directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
     port = free_port()
     paperkg = shutil.which("paperkg", path=str(Path(sys.executable).parent))
-    server = subprocess.Popen([paperkg, "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=directory,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sparql = free_port()
+    command = [paperkg, "serve", "--dev-addr", f"127.0.0.1:{port}", "--sparql-addr", f"127.0.0.1:{sparql}"]
+    server = subprocess.Popen(command, cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -252,6 +256,23 @@ def test_serve_answers_over_http(tmp_path: Path) -> None:
                     raise
                 time.sleep(0.5)
         assert "<h1" in body and "1605.08386" in body
+        # the read-only SPARQL endpoint beside it (SPARQL 1.1 Protocol)
+        endpoint = f"http://127.0.0.1:{sparql}/sparql"
+        query = urllib.parse.urlencode({"query": "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"})
+        request = urllib.request.Request(f"{endpoint}?{query}", headers={"Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            assert json.loads(answer.read())["results"]["bindings"][0]["n"]["value"] == "1"
+        form = urllib.parse.urlencode({"query": "ASK { ?p schema:name ?n }"}).encode()
+        with urllib.request.urlopen(urllib.request.Request(endpoint, data=form), timeout=5) as answer:
+            assert json.loads(answer.read())["boolean"] is True
+        headers = {"Content-Type": "application/sparql-update"}
+        update = urllib.request.Request(endpoint, data=b"DROP ALL", headers=headers)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(update, timeout=5)
+        assert refused.value.code == 403
+        construct = urllib.parse.urlencode({"query": "CONSTRUCT WHERE { ?p schema:name ?n }"})
+        with urllib.request.urlopen(f"{endpoint}?{construct}", timeout=5) as answer:
+            assert answer.headers["Content-Type"] == "text/turtle" and b"schema.org/name" in answer.read()
     finally:
         server.terminate()
         server.wait(timeout=30)

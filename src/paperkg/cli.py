@@ -233,15 +233,30 @@ def build(project_dir: Path | None) -> None:
 
 @main.command()
 @project_option
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
-def serve(project_dir: Path | None, dev_addr: str) -> None:
-    """Build the site and serve it, rebuilding when the graph or templates change."""
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve the site on.")
+@click.option("--sparql-addr", default="127.0.0.1:8001", show_default=True,
+              help="Address of the read-only SPARQL endpoint (/sparql); 'off' for none.")
+def serve(project_dir: Path | None, dev_addr: str, sparql_addr: str) -> None:
+    """Build the site and serve it, rebuilding when the graph or templates change, with a
+    read-only SPARQL 1.1 Protocol endpoint over the graph beside it."""
     from mkdocs.commands.serve import serve as mkdocs_serve
 
-    from paperkg.config import find_config
+    from paperkg.config import load_project
+    from paperkg.endpoint import SparqlEndpoint
+    from paperkg.graph.store import load_graph
 
-    config_file = find_config(project_dir or Path.cwd())
-    mkdocs_serve(config_file=str(config_file), dev_addr=dev_addr, livereload=True)
+    project = load_project(project_dir)
+    endpoint = None
+    if sparql_addr != "off":
+        host, _, port = sparql_addr.rpartition(":")
+        store = load_graph(project.graph_dir, project.iris)  # the graph as it is at start
+        endpoint = SparqlEndpoint(store, project.iris, host or "127.0.0.1", int(port)).start()
+        click.echo(f"SPARQL endpoint (read-only): {endpoint.url}", err=True)
+    try:
+        mkdocs_serve(config_file=str(project.config_file), dev_addr=dev_addr, livereload=True)
+    finally:
+        if endpoint:
+            endpoint.close()
 
 
 if __name__ == "__main__":
