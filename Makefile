@@ -29,9 +29,10 @@ site: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/paperkg serve
 
-## Run the whole test suite (lint first: it takes a second).
+## Run the whole test suite (lint and the example graph's SHACL check first: seconds).
 test: $(STAMP)
 	$(BIN)/ruff check src tests scripts
+	$(BIN)/paperkg check
 	$(BIN)/python -m pytest
 
 ## Run the benchmarks; each writes its section of BENCHMARKS.md.

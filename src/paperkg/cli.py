@@ -221,6 +221,25 @@ def push(endpoint: str, graph_iri: str | None, merge: bool, project_dir: Path | 
 
 @main.command()
 @project_option
+def check(project_dir: Path | None) -> None:
+    """Validate the graph against its SHACL shapes (graph/shapes.ttl); list every violation."""
+    from paperkg.check import check as check_graph
+    from paperkg.check import shapes_path
+    from paperkg.config import load_project
+    from paperkg.graph.store import load_graph
+
+    project = load_project(project_dir)
+    store = load_graph(project.graph_dir, project.iris)
+    violations = check_graph(store, project.iris, shapes_path(project.graph_dir))
+    for violation in violations:
+        click.echo(f"paperkg: violation: {violation}", err=True)
+    if violations:
+        raise click.exceptions.Exit(1)
+    click.echo(f"graph conforms to {shapes_path(project.graph_dir)}: {len(store)} triples")
+
+
+@main.command()
+@project_option
 def build(project_dir: Path | None) -> None:
     """Graph -> pages -> HTML in the site_dir (public/), failing on any broken link."""
     from paperkg.build import build_site

@@ -7,7 +7,12 @@ from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent.parent  # src/paperkg -> repository root
-_IN_CHECKOUT = {"templates": "templates", "queries": "graph/queries", "vocab.ttl": "graph/vocab.ttl"}
+_IN_CHECKOUT = {
+    "templates": "templates",
+    "queries": "graph/queries",
+    "vocab.ttl": "graph/vocab.ttl",
+    "shapes.ttl": "graph/shapes.ttl",
+}
 
 
 def bundled(name: str) -> Path:
