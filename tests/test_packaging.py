@@ -21,7 +21,7 @@ def test_wheel_ships_and_finds_the_bundled_defaults(tmp_path: Path) -> None:
     queries = {p.name for p in (ROOT / "graph" / "queries").glob("*.rq")}
     assert {f"paperkg/_bundled/templates/{n}" for n in templates} <= names
     assert {f"paperkg/_bundled/queries/{n}" for n in queries} <= names
-    assert {"paperkg/_bundled/vocab.ttl", "paperkg/data/arxiv-taxonomy.json"} <= names
+    assert {"paperkg/_bundled/vocab.ttl", "paperkg/_bundled/shapes.ttl", "paperkg/data/arxiv-taxonomy.json"} <= names
 
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)
