@@ -3,6 +3,7 @@ site itself: links, entity pages, escaping of hostile feed text, determinism, go
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import rdflib
 import yaml
 from click.testing import CliRunner
 from lxml import html
@@ -315,3 +317,27 @@ def test_config_errors_are_one_line(tmp_path: Path) -> None:
         f"paperkg: error: {config.resolve()}: Config value 'plugins': Plugin 'paperkg' option 'page_size': "
         "must be at least 1"
     ]
+
+
+def test_dataset_description_and_dumps(site: Path) -> None:
+    public = site / "public"
+    triples = int(run("query", "--project", site, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                      "--format", "csv").splitlines()[1])
+    void = rdflib.Graph().parse(public / "dataset" / "index.ttl", format="turtle")
+    assert (public / ".well-known" / "void").read_bytes() == (public / "dataset" / "index.ttl").read_bytes()
+    counts = dict(void.query("""PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?class ?n WHERE { ?d void:classPartition [ void:class ?class ; void:entities ?n ] }"""))
+    assert {str(k).rsplit("/", 1)[-1]: int(v) for k, v in counts.items()} == {
+        "ScholarlyArticle": len(list((site / "site" / "paper").rglob("index.md"))),
+        "Person": len(list((site / "site" / "author").glob("*/index.md"))),
+        "core#Concept": 192,
+    }
+    (n,) = next(iter(void.query("SELECT ?n WHERE { ?d <http://rdfs.org/ns/void#triples> ?n }")))
+    assert int(n) == triples
+    with gzip.open(public / "dump" / "graph.nt.gz") as dump:
+        assert len(rdflib.Graph().parse(dump, format="nt")) == triples
+    assert len(rdflib.Graph().parse(public / "dump" / "graph.ttl", format="turtle")) == triples
+    described = article(page(site, "dataset"))
+    assert "Thank you to arXiv for use of its open access interoperability." in described.text_content()
+    hrefs = {a.get("href") for a in described.cssselect("a")}
+    assert hrefs >= {"../dump/graph.nt.gz", "../dump/graph.ttl", "index.ttl"}

@@ -20,6 +20,7 @@ from mkdocs.exceptions import Abort, MkDocsException
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
 from paperkg.graph.store import load_graph
+from paperkg.render import dataset
 from paperkg.render.pages import Renderer, WriteReport, write_pages
 from paperkg.views import Queries, build_views
 
@@ -49,7 +50,12 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> WriteReport:
         site = build_views(store, iris, Queries(settings.graph_dir))
     with stage("render"):
         renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
-        pages = renderer.render(site, home=settings.home)
+        pages: dict[str, str | bytes] = dict(renderer.render(site, home=settings.home))
+    with stage("dataset"):
+        pages[dataset.DUMP_NT] = dataset.ntriples_gz(store)
+        pages[dataset.DUMP_TTL] = dataset.turtle(store, iris)
+        pages[dataset.VOID] = dataset.void(store, iris, site, config.site_name)
+    with stage("write"):
         report = write_pages(Path(config.docs_dir), pages)
     log.info(
         "pages    %d papers, %d authors, %d topics: %d pages written, %d unchanged, %d removed",

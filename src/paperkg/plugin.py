@@ -17,6 +17,7 @@ from mkdocs.plugins import BasePlugin
 
 from paperkg.build import PageSettings, generate_pages
 from paperkg.errors import PaperkgError
+from paperkg.render.dataset import VOID
 
 
 class PositiveInt(c.Type):
@@ -81,6 +82,13 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             generate_pages(config, self.settings())
         except PaperkgError as error:
             raise PluginError(str(error)) from None
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        # The VoID convention's well-known address; MkDocs leaves dot-directories of the
+        # docs_dir out, so the copy is made in the built site.
+        well_known = Path(config.site_dir) / ".well-known"
+        well_known.mkdir(parents=True, exist_ok=True)
+        (well_known / "void").write_bytes((Path(config.docs_dir) / VOID).read_bytes())
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         settings = self.settings()

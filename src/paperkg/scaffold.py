@@ -27,6 +27,7 @@ nav:
   - Papers: papers/index.md
   - Authors: authors/index.md
   - Topics: topic/index.md
+  - Dataset: dataset/index.md
 # Entity pages are deliberately not in the nav (a nav entry per page makes MkDocs quadratic).
 not_in_nav: |
   /paper/
@@ -62,6 +63,8 @@ site/author/
 site/topic/
 site/papers/
 site/authors/
+site/dataset/
+site/dump/
 site/.paperkg-generated
 """
 

@@ -128,6 +128,7 @@ class Renderer:
         topics_by_page = {t.ref.page: t for t in site.topics}
         pages["topic/index.md"] = self._render("topics-index.md.j2", "topic/index.md", groups=site.top_topics,
                                                topics=topics_by_page)
+        pages["dataset/index.md"] = self._render("dataset.md.j2", "dataset/index.md", site=site)
         if home:
             pages["index.md"] = self._render(
                 "home.md.j2", "index.md", site=site, newest=site.papers[:10],
@@ -146,7 +147,7 @@ class WriteReport:
     removed: list[str]
 
 
-def write_pages(docs_dir: Path, pages: dict[str, str]) -> WriteReport:
+def write_pages(docs_dir: Path, pages: dict[str, str | bytes]) -> WriteReport:
     """Write the pages whose bytes changed; remove pages generated before and not now.
 
     A file paperkg did not generate (not in the manifest) is never overwritten."""
@@ -162,7 +163,7 @@ def write_pages(docs_dir: Path, pages: dict[str, str]) -> WriteReport:
     written, unchanged = [], 0
     for path, text in sorted(pages.items()):
         target = docs_dir / path
-        data = text.encode("utf-8")
+        data = text.encode("utf-8") if isinstance(text, str) else text
         if target.exists() and target.read_bytes() == data:
             unchanged += 1
             continue

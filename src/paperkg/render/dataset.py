@@ -1,0 +1,80 @@
+"""The dataset's own files, built with the site: full dumps of the graph and its VoID + DCAT
+description (also served at /.well-known/void). Deterministic: sorted dumps, gzip without a
+time stamp."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+from pyoxigraph import DefaultGraph, RdfFormat, Store
+
+from paperkg.graph.namespaces import Iris
+from paperkg.graph.store import TurtleWriter
+from paperkg.views import SiteView
+
+DUMP_NT = "dump/graph.nt.gz"
+DUMP_TTL = "dump/graph.ttl"
+VOID = "dataset/index.ttl"
+ACKNOWLEDGEMENT = "Thank you to arXiv for use of its open access interoperability."
+
+
+def ntriples_gz(store: Store) -> bytes:
+    lines = sorted(store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()).splitlines())
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as out:
+        out.write(b"\n".join(lines) + b"\n")
+    return buffer.getvalue()
+
+
+def turtle(store: Store, iris: Iris) -> bytes:
+    """The graph's own sorted shards in one file, made absolute by an @base."""
+    shards = TurtleWriter(iris).render(store)
+    return f"@base <{iris.base}> .\n".encode() + b"\n".join(shards[name] for name in sorted(shards))
+
+
+def void(store: Store, iris: Iris, site: SiteView, title: str) -> str:
+    base = iris.base
+    example = f"<{base}{site.papers[0].page.removesuffix('index.md')}#it> , " if site.papers else ""
+    classes = (("schema:ScholarlyArticle", len(site.papers)), ("schema:Person", len(site.persons)),
+               ("skos:Concept", len(site.topics)))
+    partitions = " ,\n        ".join(f"[ void:class {c} ; void:entities {n} ]" for c, n in classes)
+    return f"""@prefix void: <http://rdfs.org/ns/void#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix schema: <https://schema.org/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+<{base}dataset/#it> a void:Dataset , dcat:Dataset ;
+    dcterms:title {_literal(title)}@en ;
+    dcterms:description "arXiv papers, their authors and topics as a linked knowledge graph."@en ;
+    dcterms:license <http://creativecommons.org/publicdomain/zero/1.0/> ;
+    dcterms:source <https://arxiv.org/> ;
+    dcterms:rights {_literal(ACKNOWLEDGEMENT)} ;
+    prov:wasDerivedFrom <https://export.arxiv.org/api/query> , <https://oaipmh.arxiv.org/oai> ;
+    void:uriSpace "{base}" ;
+    void:vocabulary <https://schema.org/> , <http://www.w3.org/2004/02/skos/core#> , <http://www.w3.org/ns/prov#> ,
+        <http://purl.org/dc/terms/> , <{base}ns#> ;
+    void:exampleResource {example}<{base}topic/cs.DC/#it> ;
+    void:dataDump <{base}{DUMP_NT}> , <{base}{DUMP_TTL}> ;
+    void:triples {len(store)} ;
+    void:entities {sum(n for _, n in classes)} ;
+    void:classPartition
+        {partitions} ;
+    dcat:distribution <{base}dataset/#dump-nt> , <{base}dataset/#dump-ttl> .
+
+<{base}dataset/#dump-nt> a dcat:Distribution ;
+    dcat:downloadURL <{base}{DUMP_NT}> ;
+    dcat:mediaType <https://www.iana.org/assignments/media-types/application/n-triples> ;
+    dcat:compressFormat <https://www.iana.org/assignments/media-types/application/gzip> .
+
+<{base}dataset/#dump-ttl> a dcat:Distribution ;
+    dcat:downloadURL <{base}{DUMP_TTL}> ;
+    dcat:mediaType <https://www.iana.org/assignments/media-types/text/turtle> .
+"""
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
