@@ -341,3 +341,15 @@ def test_dataset_description_and_dumps(site: Path) -> None:
     assert "Thank you to arXiv for use of its open access interoperability." in described.text_content()
     hrefs = {a.get("href") for a in described.cssselect("a")}
     assert hrefs >= {"../dump/graph.nt.gz", "../dump/graph.ttl", "index.ttl"}
+
+
+def test_vocabulary_terms_dereference_to_their_definitions(site: Path) -> None:
+    base = yaml.safe_load((site / "mkdocs.yml").read_text())["site_url"]
+    vocabulary = rdflib.Graph().parse(site / "public" / "ns" / "index.ttl", format="turtle")
+    terms = {str(s) for s in vocabulary.subjects(rdflib.RDF.type, None) if str(s).startswith(base + "ns#")}
+    assert len(terms) >= 10
+    anchors = set(page(site, "ns").xpath("//a/@id"))
+    assert {term.split("#", 1)[1] for term in terms} <= anchors  # /ns#ordinal -> /ns/ -> #ordinal
+    graph_terms = {p for p in rdflib.Graph().parse(site / "public" / "dump" / "graph.ttl").predicates()
+                   if str(p).startswith(base + "ns#")}
+    assert {str(p) for p in graph_terms} <= terms  # every local term the graph uses is defined

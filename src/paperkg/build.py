@@ -20,7 +20,7 @@ from mkdocs.exceptions import Abort, MkDocsException
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
 from paperkg.graph.store import load_graph
-from paperkg.render import dataset
+from paperkg.render import dataset, vocab
 from paperkg.render.pages import Renderer, WriteReport, write_pages
 from paperkg.views import Queries, build_views
 
@@ -55,6 +55,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> WriteReport:
         pages[dataset.DUMP_NT] = dataset.ntriples_gz(store)
         pages[dataset.DUMP_TTL] = dataset.turtle(store, iris)
         pages[dataset.VOID] = dataset.void(store, iris, site, config.site_name)
+        terms, pages[vocab.TURTLE] = vocab.vocabulary(iris)
+        pages[vocab.PAGE] = renderer.render_vocabulary(terms, str(iris.ax))
     with stage("write"):
         report = write_pages(Path(config.docs_dir), pages)
     log.info(

@@ -65,6 +65,7 @@ site/papers/
 site/authors/
 site/dataset/
 site/dump/
+site/ns/
 site/.paperkg-generated
 """
 

@@ -88,6 +88,9 @@ class Renderer:
         except TemplateError as error:
             raise BuildError(f"template {template} (page {here}): {error}") from None
 
+    def render_vocabulary(self, terms: Sequence[object], namespace: str) -> str:
+        return self._render("vocab.md.j2", "ns/index.md", terms=terms, namespace=namespace)
+
     def render(self, site: SiteView, home: bool = True) -> dict[str, str]:
         """Every generated page: {path under docs_dir: Markdown}."""
         pages: dict[str, str] = {}
