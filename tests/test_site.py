@@ -22,6 +22,7 @@ import rdflib
 import yaml
 from click.testing import CliRunner
 from lxml import html
+from rdflib.compare import isomorphic
 
 from paperkg.cli import main
 from paperkg.graph.store import data_files
@@ -353,3 +354,35 @@ def test_vocabulary_terms_dereference_to_their_definitions(site: Path) -> None:
     graph_terms = {p for p in rdflib.Graph().parse(site / "public" / "dump" / "graph.ttl").predicates()
                    if str(p).startswith(base + "ns#")}
     assert {str(p) for p in graph_terms} <= terms  # every local term the graph uses is defined
+
+
+def test_entity_pages_have_twins_and_scholarly_head_tags(site: Path) -> None:
+    public = site / "public"
+    paper = public / "paper" / "2202.12139"
+    twin = rdflib.Graph().parse(paper / "index.ttl", format="turtle")
+    assert isomorphic(twin, rdflib.Graph().parse(paper / "index.jsonld", format="json-ld"))  # the same twin
+    names = {str(o) for o in twin.objects(None, rdflib.URIRef("https://schema.org/name"))}
+    assert {"Mohit Kumar Ahuja", "Arnaud Gotlieb", "Helge Spieker", "Software Engineering"} <= names
+    base = yaml.safe_load((site / "mkdocs.yml").read_text())["site_url"]
+    ordinals = sorted(int(o) for o in twin.objects(None, rdflib.URIRef(base + "ns#ordinal")))
+    assert ordinals == [1, 2, 3]
+    person = rdflib.Graph().parse(public / "author" / "helge-spieker" / "index.ttl", format="turtle")
+    assert len(set(person.subjects(rdflib.URIRef("https://schema.org/author"), None))) == 2  # both papers
+    assert (public / "topic" / "cs.SE" / "index.jsonld").is_file()
+
+    tree = page(site, "paper/2202.12139")
+    alternates = {(link.get("type"), link.get("href")) for link in tree.xpath("//head/link[@rel='alternate']")}
+    assert alternates >= {("text/turtle", "index.ttl"), ("application/ld+json", "index.jsonld")}
+    meta = lambda name: [m.get("content") for m in tree.xpath(f"//head/meta[@name='{name}']")]  # noqa: E731
+    assert meta("citation_author") == ["Mohit Kumar Ahuja", "Arnaud Gotlieb", "Helge Spieker"]
+    assert meta("citation_arxiv_id") == ["2202.12139"] and meta("citation_doi") == ["10.1109/ICSTW55395.2022.00035"]
+    assert meta("citation_pdf_url") == ["https://arxiv.org/pdf/2202.12139"]
+    assert meta("citation_publication_date") == ["2022/02/24"]
+    assert tree.xpath("//head/link[@rel='cite-as']/@href") == ["https://doi.org/10.48550/arXiv.2202.12139"]
+    (embedded,) = tree.xpath("//head/script[@type='application/ld+json']/text()")
+    data = json.loads(embedded)
+    assert data["@type"] == "ScholarlyArticle" and [a["name"] for a in data["author"]] == meta("citation_author")
+    # hostile feed text stays text in the head too
+    hostile = page(site, "paper/2601.00001")
+    assert hostile.xpath("//head/meta[@name='citation_title']/@content") == [HOSTILE_TITLE]
+    assert json.loads(hostile.xpath("//head/script[@type='application/ld+json']/text()")[0])["name"] == HOSTILE_TITLE

@@ -20,7 +20,7 @@ from mkdocs.exceptions import Abort, MkDocsException
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
 from paperkg.graph.store import load_graph
-from paperkg.render import dataset, vocab
+from paperkg.render import dataset, head, twins, vocab
 from paperkg.render.pages import Renderer, WriteReport, write_pages
 from paperkg.views import Queries, build_views
 
@@ -42,7 +42,13 @@ class PageSettings:
     home: bool
 
 
-def generate_pages(config: MkDocsConfig, settings: PageSettings) -> WriteReport:
+@dataclass(frozen=True)
+class Generated:
+    report: WriteReport
+    heads: dict[str, str]  # page path under docs_dir -> what its HTML head gets
+
+
+def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
     iris = iris_for(config)
     with stage("graph"):
         store = load_graph(settings.graph_dir, iris)
@@ -57,6 +63,9 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> WriteReport:
         pages[dataset.VOID] = dataset.void(store, iris, site, config.site_name)
         terms, pages[vocab.TURTLE] = vocab.vocabulary(iris)
         pages[vocab.PAGE] = renderer.render_vocabulary(terms, str(iris.ax))
+    with stage("twins"):
+        entity_heads = head.heads(site, iris)
+        pages.update(twins.twins(store, iris, sorted(entity_heads)))
     with stage("write"):
         report = write_pages(Path(config.docs_dir), pages)
     log.info(
@@ -64,7 +73,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> WriteReport:
         len(site.papers), len(site.persons), len(site.topics),
         len(report.written), report.unchanged, len(report.removed),
     )
-    return report
+    return Generated(report, entity_heads)
 
 
 def build_site(project: Project) -> None:

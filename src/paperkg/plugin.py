@@ -79,9 +79,15 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         try:
-            generate_pages(config, self.settings())
+            self.heads = generate_pages(config, self.settings()).heads
         except PaperkgError as error:
             raise PluginError(str(error)) from None
+
+    def on_post_page(self, output: str, page, config: MkDocsConfig) -> str | None:
+        snippet = getattr(self, "heads", {}).get(page.file.src_uri)
+        if snippet is None:
+            return None
+        return output.replace("</head>", snippet + "\n</head>", 1)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         # The VoID convention's well-known address; MkDocs leaves dot-directories of the

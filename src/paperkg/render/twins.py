@@ -1,0 +1,54 @@
+"""Machine-readable twins of every entity page: `index.ttl` and `index.jsonld` beside the
+page's `index.md`, each describing the entity with enough of its neighbours (their types and
+names, and for a person the papers naming them as author) to stand alone.
+
+Built from one sorted N-Triples dump of the graph, grouped by document: no query per page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pyoxigraph import DefaultGraph, RdfFormat, Store, parse, serialize
+
+from paperkg.graph.namespaces import Iris
+
+_LABELS = {
+    "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
+    "<https://schema.org/name>",
+    "<http://www.w3.org/2004/02/skos/core#prefLabel>",
+    "<http://www.w3.org/2004/02/skos/core#notation>",
+}
+_AUTHOR = "<https://schema.org/author>"
+
+
+def twins(store: Store, iris: Iris, pages: list[str]) -> dict[str, bytes]:
+    """{'paper/ID/index.ttl': ..., 'paper/ID/index.jsonld': ...} for each entity page."""
+    own: dict[str, list[str]] = defaultdict(list)  # document IRI -> its triples
+    labels: dict[str, list[str]] = defaultdict(list)  # "<…#it>" -> its type and name triples
+    authored: dict[str, list[str]] = defaultdict(list)  # "<person#it>" -> "<paper> schema:author <person>"
+    for line in sorted(store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()).decode().splitlines()):
+        subject, predicate, rest = line.split(" ", 2)
+        own[subject[1:-1].partition("#")[0]].append(line)
+        if predicate in _LABELS and subject.endswith('#it>'):
+            labels[subject].append(line)
+        if predicate == _AUTHOR:
+            authored[rest[:-2]].append(line)
+
+    files: dict[str, bytes] = {}
+    prefixes = iris.prefixes()
+    for page in pages:
+        directory = page.removesuffix("index.md")
+        document = iris.base + directory
+        lines = own.get(document, [])
+        it = f"<{document}#it>"
+        neighbours = {rest[:-2] for line in lines for rest in [line.split(" ", 2)[2]] if rest.startswith("<")}
+        extra = [label for n in sorted(neighbours) if not n.startswith(f"<{document}") for label in labels.get(n, ())]
+        for line in authored.get(it, ()):  # a person's papers, with their names
+            extra.append(line)
+            extra.extend(labels.get(line.split(" ", 1)[0], ()))
+        triples = sorted(set(lines) | set(extra))
+        data = "\n".join(triples).encode() + b"\n"
+        quads = list(parse(data, format=RdfFormat.N_TRIPLES))
+        files[directory + "index.ttl"] = serialize(quads, format=RdfFormat.TURTLE, prefixes=prefixes)
+        files[directory + "index.jsonld"] = serialize(quads, format=RdfFormat.JSON_LD)
+    return files
