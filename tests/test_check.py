@@ -52,3 +52,17 @@ def test_violations_are_listed(project: Path, update: str, expected: str) -> Non
     lines = result.output.splitlines()
     assert all(line.startswith("paperkg: violation: ") for line in lines)
     assert any(expected in line for line in lines), lines
+
+
+def test_twins_are_parsed(project: Path) -> None:
+    assert run(project, "build").exit_code == 0
+    result = run(project, "check")
+    assert result.exit_code == 0, result.output
+    count = int(result.output.rsplit(";", 1)[1].split()[0])
+    site = project / "site"
+    assert count == len(list(site.rglob("index.ttl"))) + len(list(site.rglob("index.jsonld")))
+    assert count > 2 * 100  # every paper, author and topic page has two
+    broken = project / "site" / "paper" / "2202.12139" / "index.ttl"
+    broken.write_text(broken.read_text()[:-40])
+    result = run(project, "check")
+    assert result.exit_code == 1 and f"twin does not parse: {broken}" in result.output

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyshacl
 import rdflib
 from pyoxigraph import DefaultGraph, RdfFormat, Store
+from pyoxigraph import parse as pyoxigraph_parse
 from rdflib.namespace import SH, XSD
 
 from paperkg.graph.namespaces import Iris
@@ -58,6 +59,22 @@ def check(store: Store, iris: Iris, shapes: Path) -> list[Violation]:
         message = report.value(result, SH.resultMessage)
         violations.append(Violation(_short(focus, iris), _short(path, iris), str(message or "violation")))
     return sorted(violations, key=str)
+
+
+def check_twins(docs_dir: Path, iris: Iris) -> tuple[int, list[str]]:
+    """Parse every generated twin (index.ttl, index.jsonld) under the docs_dir: (how many,
+    the ones that do not parse, each with its error)."""
+    formats = {"index.ttl": RdfFormat.TURTLE, "index.jsonld": RdfFormat.JSON_LD}
+    count, broken = 0, []
+    for name, rdf_format in formats.items():
+        for path in sorted(docs_dir.rglob(name)):
+            count += 1
+            try:
+                for _ in pyoxigraph_parse(path=str(path), format=rdf_format, base_iri=iris.base):
+                    pass
+            except SyntaxError as error:
+                broken.append(f"{path}: {error}")
+    return count, broken
 
 
 def _short(term: object, iris: Iris) -> str:

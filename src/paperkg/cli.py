@@ -222,9 +222,10 @@ def push(endpoint: str, graph_iri: str | None, merge: bool, project_dir: Path | 
 @main.command()
 @project_option
 def check(project_dir: Path | None) -> None:
-    """Validate the graph against its SHACL shapes (graph/shapes.ttl); list every violation."""
+    """Validate the graph against its SHACL shapes (graph/shapes.ttl) and parse every built
+    twin (index.ttl, index.jsonld); list every violation."""
     from paperkg.check import check as check_graph
-    from paperkg.check import shapes_path
+    from paperkg.check import check_twins, shapes_path
     from paperkg.config import load_project
     from paperkg.graph.store import load_graph
 
@@ -233,9 +234,12 @@ def check(project_dir: Path | None) -> None:
     violations = check_graph(store, project.iris, shapes_path(project.graph_dir))
     for violation in violations:
         click.echo(f"paperkg: violation: {violation}", err=True)
-    if violations:
+    twins, broken = check_twins(project.docs_dir, project.iris)
+    for problem in broken:
+        click.echo(f"paperkg: twin does not parse: {problem}", err=True)
+    if violations or broken:
         raise click.exceptions.Exit(1)
-    click.echo(f"graph conforms to {shapes_path(project.graph_dir)}: {len(store)} triples")
+    click.echo(f"graph conforms to {shapes_path(project.graph_dir)}: {len(store)} triples; {twins} twins parse")
 
 
 @main.command()
