@@ -15,8 +15,6 @@ from paperkg.cli import main
 from paperkg.query import list_queries
 from paperkg.resources import bundled
 
-FIXTURES = Path(__file__).parent / "fixtures"
-FEEDS = [FIXTURES / "seed" / "seed-feed.xml", *sorted((FIXTURES / "arxiv-api" / "2026").glob("q_testing_*.xml"))]
 # Example parameters for every named query that takes some.
 PARAMS = {
     "coauthors": ["author=Shengkai Lin"],
@@ -28,12 +26,8 @@ PARAMS = {
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("q") / "site"
-    for args in (["new", str(directory)], ["ingest", "--project", str(directory), *map(str, FEEDS)]):
-        result = CliRunner().invoke(main, args)
-        assert result.exit_code == 0, result.output
-    return directory
+def project(query_project: Path) -> Path:
+    return query_project
 
 
 def query(project: Path, *args: str):

@@ -15,8 +15,6 @@ from click.testing import CliRunner
 
 from paperkg.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
-FEEDS = [FIXTURES / "seed" / "seed-feed.xml", *sorted((FIXTURES / "arxiv-api" / "2026").glob("q_testing_*.xml"))]
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
@@ -49,12 +47,8 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("remote") / "site"
-    for args in (["new", str(directory)], ["ingest", "--project", str(directory), *map(str, FEEDS)]):
-        result = CliRunner().invoke(main, args)
-        assert result.exit_code == 0, result.output
-    return directory
+def project(query_project: Path) -> Path:
+    return query_project
 
 
 def cli(project: Path, *args: str):

@@ -57,6 +57,12 @@ class HarvestResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def _session(project: Project, settings: HarvestSettings) -> tuple[PoliteClient, GraphSink, HarvestState]:
+    """One polite client, and the graph with its checkpoint, for one harvest."""
+    state = HarvestState.load(project.graph_dir)
+    return PoliteClient(settings.politeness), GraphSink(project.graph_dir, project.iris, state), state
+
+
 def harvest_api(project: Project, settings: HarvestSettings, queries: Sequence[ApiQuery]) -> HarvestResult:
     if not queries:
         raise ConfigError(
@@ -64,9 +70,7 @@ def harvest_api(project: Project, settings: HarvestSettings, queries: Sequence[A
             "`harvest: queries:` in mkdocs.yml"
         )
     settings.require_polite(settings.api.url)
-    state = HarvestState.load(project.graph_dir)
-    sink = GraphSink(project.graph_dir, project.iris, state)
-    client = PoliteClient(settings.politeness)
+    client, sink, state = _session(project, settings)
     harvester = ApiHarvester(client, settings.api, sink, state)
     for query in queries:
         harvester.run(query)
@@ -75,9 +79,7 @@ def harvest_api(project: Project, settings: HarvestSettings, queries: Sequence[A
 
 def harvest_oai(project: Project, settings: HarvestSettings, query: OaiQuery) -> HarvestResult:
     settings.require_polite(settings.oai_url)
-    state = HarvestState.load(project.graph_dir)
-    sink = GraphSink(project.graph_dir, project.iris, state)
-    client = PoliteClient(settings.politeness)
+    client, sink, state = _session(project, settings)
     harvester = OaiHarvester(client, settings.oai_url, sink, state)
     harvester.run(query)
     warnings = [f"{len(harvester.deleted)} records are marked deleted by arXiv (kept in the graph)"]
