@@ -1,4 +1,5 @@
-"""The wheel ships the default templates, queries, vocabulary and taxonomy, and finds them."""
+"""The wheel ships the default templates, queries, vocabulary, taxonomy and the SPARQL page's
+front end (Oxigraph's WebAssembly build included), and finds them."""
 
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ def test_wheel_ships_and_finds_the_bundled_defaults(tmp_path: Path) -> None:
     assert {f"paperkg/_bundled/templates/{n}" for n in templates} <= names
     assert {f"paperkg/_bundled/queries/{n}" for n in queries} <= names
     assert {"paperkg/_bundled/vocab.ttl", "paperkg/_bundled/shapes.ttl", "paperkg/data/arxiv-taxonomy.json"} <= names
+    # the SPARQL page's front end, and the engine installed from npm by package-lock.json
+    assert {f"paperkg/_bundled/assets/{p.name}" for p in (ROOT / "assets").iterdir()} <= names
+    assert {"paperkg/_bundled/oxigraph/web.js", "paperkg/_bundled/oxigraph/web_bg.wasm"} <= names
 
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)
     found = subprocess.run(
-        [sys.executable, "-c", "from paperkg.resources import bundled; print(bundled('templates'))"],
+        [sys.executable, "-c", "from paperkg.resources import bundled; print(bundled('templates'), bundled('oxigraph'))"],
         env={"PYTHONPATH": str(unpacked)}, capture_output=True, text=True, check=True,
     ).stdout.strip()
-    assert Path(found) == unpacked / "paperkg" / "_bundled" / "templates"
+    assert found.split() == [str(unpacked / "paperkg" / "_bundled" / name) for name in ("templates", "oxigraph")]

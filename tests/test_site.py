@@ -7,7 +7,6 @@ import gzip
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from rdflib.compare import isomorphic
 
 from paperkg.cli import main
 from paperkg.graph.store import data_files
+from tests.conftest import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
@@ -232,12 +232,6 @@ def test_golden_pages(site: Path, golden: str, generated: str) -> None:
         GOLDEN.mkdir(exist_ok=True)
         (GOLDEN / golden).write_text(actual, "utf-8")
     assert actual == (GOLDEN / golden).read_text("utf-8")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_serve_answers_over_http(tmp_path: Path) -> None:

@@ -20,7 +20,8 @@ from mkdocs.exceptions import Abort, MkDocsException
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
 from paperkg.graph.store import load_graph
-from paperkg.render import dataset, head, twins, vocab
+from paperkg.query import list_queries
+from paperkg.render import dataset, head, sparql, twins, vocab
 from paperkg.render.pages import Renderer, WriteReport, write_pages
 from paperkg.views import Queries, build_views
 
@@ -40,6 +41,7 @@ class PageSettings:
     templates_dir: Path
     page_size: int
     home: bool
+    sparql: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
         pages[dataset.VOID] = dataset.void(store, iris, site, config.site_name)
         terms, pages[vocab.TURTLE] = vocab.vocabulary(iris)
         pages[vocab.PAGE] = renderer.render_vocabulary(terms, str(iris.ax))
+    if settings.sparql:
+        with stage("sparql"):
+            pages.update(sparql_page(renderer, site, iris, settings.graph_dir))
     with stage("twins"):
         entity_heads = head.heads(site, iris)
         pages.update(twins.twins(store, iris, sorted(entity_heads)))
@@ -74,6 +79,16 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
         len(report.written), report.unchanged, len(report.removed),
     )
     return Generated(report, entity_heads)
+
+
+def sparql_page(renderer: Renderer, site, iris, graph_dir: Path) -> dict[str, str | bytes]:
+    """The in-browser SPARQL page, its examples bound to this site's data, and its scripts."""
+    found = sparql.examples(list_queries(graph_dir), sparql.example_values(site))
+    page = renderer.render_sparql(
+        sparql.PAGE, examples=found, settings_json=sparql.page_settings(iris, found), dump=dataset.DUMP_NT,
+        assets=sparql.ASSETS, prefixes=sorted(iris.prefixes()), engine_version=sparql.engine_version(),
+    )
+    return {sparql.PAGE: page, **sparql.asset_files()}
 
 
 def build_site(project: Project) -> None:

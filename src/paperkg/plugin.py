@@ -60,6 +60,8 @@ class PaperkgConfig(base.Config):
     """Entries per page of the paginated indexes (papers by month, authors A-Z, topics)."""
     home = c.Type(bool, default=True)
     """Generate the home page (docs_dir/index.md) from the home.md.j2 template."""
+    sparql = c.Type(bool, default=True)
+    """Generate the SPARQL page (sparql/index.md), which queries the graph in the browser."""
     harvest = c.SubConfig(HarvestConfig)
     """Where and how politely to harvest, and the queries to keep up to date."""
 
@@ -75,6 +77,7 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             templates_dir=self.root / self.config.templates_dir,
             page_size=self.config.page_size,
             home=self.config.home,
+            sparql=self.config.sparql,
         )
 
     def on_pre_build(self, config: MkDocsConfig) -> None:

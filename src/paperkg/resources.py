@@ -1,5 +1,6 @@
 """Where the bundled defaults live: in the wheel (paperkg/_bundled) or, in a source checkout,
-at the top of the repository (templates/, graph/queries/, graph/vocab.ttl)."""
+at the top of the repository (templates/, graph/queries/, graph/vocab.ttl, assets/, and
+node_modules/ once `npm ci` has run)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ _IN_CHECKOUT = {
     "queries": "graph/queries",
     "vocab.ttl": "graph/vocab.ttl",
     "shapes.ttl": "graph/shapes.ttl",
+    "assets": "assets",  # the SPARQL page's own script, worker and style
+    "oxigraph": "node_modules/oxigraph",  # installed by `npm ci` from package-lock.json
 }
 
 

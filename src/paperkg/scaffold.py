@@ -19,6 +19,8 @@ use_directory_urls: true
 strict: true
 theme:
   name: material
+  # System fonts: the site loads nothing from other hosts, so it works offline.
+  font: false
   features:
     - navigation.tabs
     - search.suggest
@@ -27,6 +29,7 @@ nav:
   - Papers: papers/index.md
   - Authors: authors/index.md
   - Topics: topic/index.md
+  - SPARQL: sparql/index.md
   - Dataset: dataset/index.md
 # Entity pages are deliberately not in the nav (a nav entry per page makes MkDocs quadratic).
 not_in_nav: |
@@ -66,6 +69,8 @@ site/authors/
 site/dataset/
 site/dump/
 site/ns/
+site/sparql/
+site/assets/paperkg/
 site/.paperkg-generated
 """
 

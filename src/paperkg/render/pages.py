@@ -91,6 +91,9 @@ class Renderer:
     def render_vocabulary(self, terms: Sequence[object], namespace: str) -> str:
         return self._render("vocab.md.j2", "ns/index.md", terms=terms, namespace=namespace)
 
+    def render_sparql(self, page: str, **context: object) -> str:
+        return self._render("sparql.md.j2", page, **context)
+
     def render(self, site: SiteView, home: bool = True) -> dict[str, str]:
         """Every generated page: {path under docs_dir: Markdown}."""
         pages: dict[str, str] = {}
