@@ -44,6 +44,7 @@ test: $(STAMP) $(CHROMIUM)
 bench: $(STAMP) $(CHROMIUM)
 	$(BIN)/python scripts/bench_store.py
 	$(BIN)/python scripts/bench_kaggle.py
+	$(BIN)/python scripts/bench_queries.py
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq

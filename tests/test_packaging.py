@@ -30,7 +30,8 @@ def test_wheel_ships_and_finds_the_bundled_defaults(tmp_path: Path) -> None:
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)
     found = subprocess.run(
-        [sys.executable, "-c", "from paperkg.resources import bundled; print(bundled('templates'), bundled('oxigraph'))"],
+        [sys.executable, "-c",
+         "from paperkg.resources import bundled; print(bundled('templates'), bundled('oxigraph'))"],
         env={"PYTHONPATH": str(unpacked)}, capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert found.split() == [str(unpacked / "paperkg" / "_bundled" / name) for name in ("templates", "oxigraph")]
