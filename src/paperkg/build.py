@@ -6,16 +6,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, MkDocsException
+from mkdocs.structure.files import File
 
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
@@ -26,13 +30,36 @@ from paperkg.render.pages import Renderer, WriteReport, write_pages
 from paperkg.views import Queries, build_views
 
 log = logging.getLogger("paperkg")
+SEARCH_PAGE = "search/index.md"
 
 
 @contextmanager
 def stage(name: str) -> Iterator[None]:
+    """Log the stage's wall time and, on Linux, its own peak memory (`paperkg -v build`)."""
+    measured = _reset_peak_rss()
     started = time.perf_counter()
     yield
-    log.info("%-8s %.2f s", name, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    peak = _peak_rss_mib() if measured else None
+    log.info("%-8s %.2f s%s", name, seconds, f", peak RSS {peak:.0f} MiB" if peak is not None else "")
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS mark to the current RSS, so each stage gets its own peak."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_mib() -> float | None:
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else None
 
 
 @dataclass(frozen=True)
@@ -42,6 +69,7 @@ class PageSettings:
     page_size: int
     home: bool
     sparql: bool = True
+    search: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,6 +96,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
     if settings.sparql:
         with stage("sparql"):
             pages.update(sparql_page(renderer, site, iris, settings.graph_dir))
+    if settings.search:  # the page only: the plugin indexes the built site with Pagefind
+        pages[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE)
     with stage("twins"):
         entity_heads = head.heads(site, iris)
         pages.update(twins.twins(store, iris, sorted(entity_heads)))
@@ -84,22 +114,68 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
 def sparql_page(renderer: Renderer, site, iris, graph_dir: Path) -> dict[str, str | bytes]:
     """The in-browser SPARQL page, its examples bound to this site's data, and its scripts."""
     found = sparql.examples(list_queries(graph_dir), sparql.example_values(site))
-    page = renderer.render_sparql(
-        sparql.PAGE, examples=found, settings_json=sparql.page_settings(iris, found), dump=dataset.DUMP_NT,
-        assets=sparql.ASSETS, prefixes=sorted(iris.prefixes()), engine_version=sparql.engine_version(),
+    page = renderer.render_page(
+        "sparql.md.j2", sparql.PAGE, examples=found, settings_json=sparql.page_settings(iris, found),
+        dump=dataset.DUMP_NT, assets=sparql.ASSETS, prefixes=sorted(iris.prefixes()),
+        engine_version=sparql.engine_version(),
     )
     return {sparql.PAGE: page, **sparql.asset_files()}
 
 
-def build_site(project: Project) -> None:
+def build_site(project: Project, full: bool = False) -> None:
     """Generate the pages (through the plugin) and build the HTML into the site_dir.
+
+    Incremental when it can be: the plugin rewrites only the Markdown whose content changed,
+    so MkDocs' dirty build turns only those pages into HTML, and the outputs of pages that are
+    gone are removed. Anything else that shapes the HTML (mkdocs.yml, the theme, paperkg
+    itself) is in the build stamp; when it differs, or `full` is asked, the build is full.
 
     The project's config must have been loaded with strict=True: MkDocs' link validation
     then turns a broken internal link into a failed build."""
+    config = project.config
+    stamp = project.root / ".paperkg" / "build-stamp"
+    fingerprint = build_fingerprint(project)
+    dirty = not full and Path(config.site_dir).is_dir() and stamp.is_file() and stamp.read_text() == fingerprint
+    stamp.unlink(missing_ok=True)  # a build that fails half-way must be followed by a full one
     problems: list[str] = []
     try:
         with stage("mkdocs"), errors_logged_by("mkdocs.commands.build") as problems:
-            mkdocs_build(project.config)
+            mkdocs_build(config, dirty=dirty)
     except (Abort, MkDocsException) as error:
         # A plugin's error (ours: a PaperkgError) is logged by MkDocs, then it aborts.
         raise BuildError("; ".join(problems) or f"MkDocs build failed: {error}") from None
+    generated = config.plugins["paperkg"].generated
+    if dirty:
+        remove_outputs(config, generated.report.removed)
+    log.info("html     %s build: %d pages changed", "incremental" if dirty else "full", len(generated.report.written))
+    stamp.parent.mkdir(exist_ok=True)
+    stamp.write_text(fingerprint)
+
+
+def build_fingerprint(project: Project) -> str:
+    """What the HTML depends on besides the Markdown: the MkDocs config, the theme's own
+    overrides, and the versions of MkDocs, the theme and paperkg (its code included)."""
+    digest = hashlib.sha256()
+    config = project.config
+    digest.update(Path(config.config_file_path).read_bytes())
+    for name in ("mkdocs", "mkdocs-material"):
+        digest.update(f"{name}={version(name)}\n".encode())
+    sources = [*Path(__file__).parent.rglob("*.py")]
+    if config.theme.custom_dir:
+        sources += [p for p in Path(config.theme.custom_dir).rglob("*") if p.is_file()]
+    for path in sorted(sources):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def remove_outputs(config: MkDocsConfig, removed: list[str]) -> None:
+    """Delete what earlier builds made from docs_dir files that are gone (a dirty build
+    leaves them), and the directories that leaves empty."""
+    site_dir = Path(config.site_dir)
+    for src in removed:
+        output = Path(File(src, config.docs_dir, config.site_dir, config.use_directory_urls).abs_dest_path)
+        output.unlink(missing_ok=True)
+        for parent in output.parents:
+            if parent == site_dir or not parent.is_relative_to(site_dir) or any(parent.iterdir()):
+                break
+            parent.rmdir()

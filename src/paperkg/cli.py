@@ -244,13 +244,15 @@ def check(project_dir: Path | None) -> None:
 
 @main.command()
 @project_option
-def build(project_dir: Path | None) -> None:
-    """Graph -> pages -> HTML in the site_dir (public/), failing on any broken link."""
+@click.option("--full", is_flag=True, help="Rebuild every page, not only the changed ones.")
+def build(project_dir: Path | None, full: bool) -> None:
+    """Graph -> pages -> HTML in the site_dir (public/), failing on any broken link.
+    Incremental: only pages whose content changed are rebuilt (unless --full)."""
     from paperkg.build import build_site
     from paperkg.config import load_project
 
     project = load_project(project_dir, strict=True)
-    build_site(project)
+    build_site(project, full=full)
     click.echo(f"Built {project.site_dir}. Browse it with `paperkg serve`, or any static web server.")
 
 

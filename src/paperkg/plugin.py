@@ -6,6 +6,7 @@ rewritten), so `mkdocs build` and `mkdocs serve` work on a paperkg site as they 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from mkdocs.config import base
@@ -15,9 +16,12 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from paperkg.build import PageSettings, generate_pages
+from paperkg.build import PageSettings, generate_pages, stage
 from paperkg.errors import PaperkgError
 from paperkg.render.dataset import VOID
+from paperkg.search import index_site
+
+log = logging.getLogger("paperkg")
 
 
 class PositiveInt(c.Type):
@@ -62,6 +66,8 @@ class PaperkgConfig(base.Config):
     """Generate the home page (docs_dir/index.md) from the home.md.j2 template."""
     sparql = c.Type(bool, default=True)
     """Generate the SPARQL page (sparql/index.md), which queries the graph in the browser."""
+    search = c.Type(bool, default=True)
+    """Generate the search page (search/index.md) and index the built site with Pagefind."""
     harvest = c.SubConfig(HarvestConfig)
     """Where and how politely to harvest, and the queries to keep up to date."""
 
@@ -78,11 +84,13 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             page_size=self.config.page_size,
             home=self.config.home,
             sparql=self.config.sparql,
+            search=self.config.search,
         )
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         try:
-            self.heads = generate_pages(config, self.settings()).heads
+            self.generated = generate_pages(config, self.settings())
+            self.heads = self.generated.heads
         except PaperkgError as error:
             raise PluginError(str(error)) from None
 
@@ -98,6 +106,14 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         well_known = Path(config.site_dir) / ".well-known"
         well_known.mkdir(parents=True, exist_ok=True)
         (well_known / "void").write_bytes((Path(config.docs_dir) / VOID).read_bytes())
+        if self.config.search:
+            try:
+                with stage("search"):
+                    warnings = index_site(Path(config.site_dir), self.root)
+            except PaperkgError as error:
+                raise PluginError(str(error)) from None
+            for warning in warnings:  # e.g. a site template without data-pagefind-body
+                log.warning("Pagefind: %s", warning)
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         settings = self.settings()
@@ -105,3 +121,4 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             if directory.is_dir():
                 server.watch(str(directory))
         return server
+

@@ -18,6 +18,11 @@ _IN_CHECKOUT = {
 }
 
 
+def checkout_path(relative: str) -> Path | None:
+    """A path in the source checkout paperkg runs from, if it runs from one."""
+    return _CHECKOUT / relative if (_CHECKOUT / "pyproject.toml").is_file() else None
+
+
 def bundled(name: str) -> Path:
     inside = _PACKAGE / "_bundled" / name
     return inside if inside.exists() else _CHECKOUT / _IN_CHECKOUT[name]

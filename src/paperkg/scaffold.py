@@ -23,12 +23,12 @@ theme:
   font: false
   features:
     - navigation.tabs
-    - search.suggest
 nav:
   - Home: index.md
   - Papers: papers/index.md
   - Authors: authors/index.md
   - Topics: topic/index.md
+  - Search: search/index.md
   - SPARQL: sparql/index.md
   - Dataset: dataset/index.md
 # Entity pages are deliberately not in the nav (a nav entry per page makes MkDocs quadratic).
@@ -47,7 +47,6 @@ validation:
     absolute_links: warn
     unrecognized_links: warn
 plugins:
-  - search
   - paperkg:
       graph_dir: graph
       templates_dir: templates
@@ -58,6 +57,7 @@ copyright: Thank you to arXiv for use of its open access interoperability. Metad
 GITIGNORE = """\
 .venv/
 public/
+.paperkg/
 __pycache__/
 # generated Markdown (rebuilt from graph/ by `paperkg build`)
 site/index.md
@@ -70,6 +70,7 @@ site/dataset/
 site/dump/
 site/ns/
 site/sparql/
+site/search/
 site/assets/paperkg/
 site/.paperkg-generated
 """

@@ -91,8 +91,9 @@ class Renderer:
     def render_vocabulary(self, terms: Sequence[object], namespace: str) -> str:
         return self._render("vocab.md.j2", "ns/index.md", terms=terms, namespace=namespace)
 
-    def render_sparql(self, page: str, **context: object) -> str:
-        return self._render("sparql.md.j2", page, **context)
+    def render_page(self, template: str, page: str, **context: object) -> str:
+        """A one-off page (search, SPARQL) from its template."""
+        return self._render(template, page, **context)
 
     def render(self, site: SiteView, home: bool = True) -> dict[str, str]:
         """Every generated page: {path under docs_dir: Markdown}."""

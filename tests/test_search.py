@@ -1,0 +1,114 @@
+"""Site search in a real headless Chromium: Pagefind's chunked index, built with the site,
+finds a paper by a word of its title (result with title, authors and snippet), narrows by
+topic and year exactly as the graph says, downloads only a few small chunks from the site
+itself, and shows hostile feed text as text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from paperkg.cli import main
+from tests.conftest import serve_directory
+
+RESULT = ".pagefind-ui__result"
+
+
+def count(project: Path, sparql: str) -> int:
+    result = CliRunner().invoke(main, ["query", "--project", str(project), sparql, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return int(json.loads(result.output)["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture(scope="module")
+def origin(built_site: Path) -> Iterator[str]:
+    with serve_directory(built_site / "public") as url:
+        yield url
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.fetched = []
+    page.on("response", lambda response: page.fetched.append((response.url, len(response.body()))))
+    yield page
+    context.close()
+
+
+def pagefind_search(page, origin: str, term: str | None, filters: dict | None = None) -> list[dict]:
+    """Pagefind's own JS API, as the search page's UI uses it: every result's data."""
+    return page.evaluate(
+        """async ([url, term, filters]) => {
+            const pagefind = await import(url);
+            const found = await pagefind.search(term, { filters });
+            return Promise.all(found.results.map((r) => r.data()));
+        }""",
+        [origin + "pagefind/pagefind.js", term, filters or {}],
+    )
+
+
+def test_a_title_word_finds_its_paper_with_authors_and_snippet(page, origin: str) -> None:
+    page.goto(origin + "search/?q=Morphy")
+    page.wait_for_selector(RESULT)
+    first = page.query_selector(RESULT)
+    assert first.query_selector(".pagefind-ui__result-title").inner_text() == (
+        "Morphy: A Datamorphic Software Test Automation Tool")
+    assert first.query_selector(".pagefind-ui__result-link").get_attribute("href").endswith("/paper/1912.09881/")
+    assert "Hong Zhu, Ian Bayley, Dongmei Liu, Xiaoyu Zheng" in first.inner_text()  # the authors meta
+    assert "Morphy" in first.query_selector(".pagefind-ui__result-excerpt").inner_text()  # the snippet
+    link = first.query_selector(".pagefind-ui__result-link").get_attribute("href")
+    page.goto(link if link.startswith("http") else origin.rstrip("/") + link)
+    assert page.title().startswith("Morphy: A Datamorphic")
+
+
+def test_filters_by_topic_and_year_match_the_graph(page, origin: str, built_site: Path) -> None:
+    page.goto(origin + "search/")
+    topic = count(built_site, 'SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p schema:about/skos:notation "cs.SE" }')
+    year = count(built_site, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle ; "
+                             "schema:datePublished ?d FILTER(YEAR(?d) = 2024) }")
+    by_topic = pagefind_search(page, origin, None, {"topic": "cs.SE — Software Engineering"})
+    by_year = pagefind_search(page, origin, None, {"year": "2024"})
+    assert len(by_topic) == topic > 0 and all("/paper/" in r["url"] for r in by_topic)
+    assert len(by_year) == year > 0
+    both = pagefind_search(page, origin, None, {"topic": "cs.SE — Software Engineering", "year": "2024"})
+    assert 0 < len(both) <= min(topic, year)
+
+    # and in the page's UI: ticking a topic narrows the results to it
+    page.goto(origin + "search/?q=testing")
+    page.wait_for_selector(RESULT)
+    everything = page.inner_text(".pagefind-ui__message")
+    page.click(".pagefind-ui__filter-name >> text=Topic")
+    page.check("input[type=checkbox][id*='cs.SE']")
+    page.wait_for_function(f"document.querySelector('.pagefind-ui__message').innerText != {everything!r}")
+    assert int(page.inner_text(".pagefind-ui__message").split()[0]) < int(everything.split()[0])
+
+
+def test_first_search_downloads_a_few_chunks_from_the_site_only(page, origin: str, built_site: Path) -> None:
+    page.goto(origin + "search/?q=testing")
+    page.wait_for_selector(RESULT)
+    page.wait_for_load_state("networkidle")
+    assert [url for url, _ in page.fetched if not url.startswith(origin)] == []
+    searched = [(url, size) for url, size in page.fetched if "/pagefind/" in url]
+    total = sum(size for _, size in searched)
+    index = built_site / "public" / "pagefind"
+    chunks = list((index / "index").iterdir())
+    fragments = list((index / "fragment").iterdir())
+    fetched_chunks = [url for url, _ in searched if "/pagefind/index/" in url]
+    fetched_fragments = [url for url, _ in searched if "/pagefind/fragment/" in url]
+    message = f"first search fetched {len(searched)} files, {total} bytes"
+    assert 0 < len(fetched_chunks) < len(chunks), message  # not the whole index
+    assert 0 < len(fetched_fragments) <= 5 < len(fragments), message  # only the results shown
+    assert total < sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2, message
+
+
+def test_hostile_text_shows_as_text_in_results(page, origin: str) -> None:
+    page.goto(origin + "search/?q=onclick")
+    page.wait_for_selector(RESULT)
+    titles = page.eval_on_selector_all(".pagefind-ui__result-title", "ts => ts.map(t => t.textContent.trim())")
+    assert any(t.startswith('<script>alert("title")</script>') for t in titles), titles
+    assert page.query_selector_all(".pagefind-ui__results script, .pagefind-ui__results b") == []
