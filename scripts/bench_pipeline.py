@@ -1,0 +1,286 @@
+"""Benchmark the whole pipeline, end to end, at 1k, 10k and 30k papers.
+
+Per size, in one run on one machine:
+
+1. A synthetic Kaggle snapshot (scripts/kaggle_snapshot.py, seeded) goes through the real
+   reader: `paperkg ingest` (read, merge, write the graph files).
+2. `paperkg -v build` from scratch: each stage's wall time and its own peak RSS as the build
+   logs them (graph load, views, render, dataset dumps, twins, writing Markdown, MkDocs' own
+   work, the Pagefind search index), and the whole command's peak RSS.
+3. A bare `mkdocs build` of exactly the same docs_dir (Markdown and static files) with the same
+   theme and settings but without the paperkg plugin: the floor MkDocs itself sets.
+4. The incremental case: one more API page (scripts/update_page.py: 10 new papers by new and
+   existing authors, 5 new versions of existing papers) ingested, then `paperkg build` again;
+   the pages it changed.
+5. Optionally `paperkg serve`: seconds until the site answers over HTTP.
+
+Every command runs in a fresh process under a small wrapper that reports its peak RSS.
+Prints the figures and writes its section of BENCHMARKS.md between
+`<!-- bench_pipeline:start -->` and `<!-- bench_pipeline:end -->`.
+
+    make bench                                                   # 1k, 10k, 30k
+    .venv/bin/python scripts/bench_pipeline.py --sizes 1000 --out -   # quick look, print only
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import write_section  # noqa: E402
+from kaggle_snapshot import write_snapshot  # noqa: E402
+from update_page import write_update_page  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+OURS = ("graph", "views", "render", "dataset", "sparql", "twins", "write")  # paperkg's stages inside MkDocs' build
+STAGE = re.compile(r"^paperkg: (\w+)\s+([\d.]+) s(?:, peak RSS (\d+) MiB)?", re.MULTILINE)
+CHANGED = re.compile(r"html\s+(full|incremental) build: (\d+) pages changed")
+# Runs a command and reports its peak RSS (KiB): RUSAGE_CHILDREN of a fresh process covers that command only.
+WRAPPER = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+           "print(f'peak-rss-kib {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr); "
+           "sys.exit(code)")
+GOAL_FULL_S, GOAL_RSS_MIB, GOAL_OWN_SHARE, GOAL_VS_BARE, GOAL_INCREMENTAL_S = 300, 2048, 0.25, 1.25, 15
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mib: float
+    output: str
+
+
+@dataclass
+class SizeResult:
+    papers: int
+    snapshot_mib: float = 0.0
+    ingest: Run | None = None
+    build: Run | None = None
+    stages: dict[str, tuple[float, float | None]] = field(default_factory=dict)  # name -> (s, peak MiB)
+    markdown_pages: int = 0
+    html_pages: int = 0
+    files: int = 0
+    bare: Run | None = None
+    update_ingest: Run | None = None
+    update_build: Run | None = None
+    update_changed: int = 0
+    serve_s: float | None = None
+
+    @property
+    def mkdocs_own(self) -> float:
+        inner = sum(self.stages.get(name, (0.0, None))[0] for name in (*OURS, "search"))
+        return self.stages["mkdocs"][0] - inner
+
+    @property
+    def ours(self) -> float:
+        return self.ingest.seconds + sum(self.stages.get(name, (0.0, None))[0] for name in OURS)
+
+    @property
+    def total(self) -> float:
+        return self.ingest.seconds + self.build.seconds
+
+    @property
+    def incremental(self) -> float:
+        return self.update_ingest.seconds + self.update_build.seconds
+
+
+def timed(*args: str | Path, cwd: Path | None = None) -> Run:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *map(str, args)], cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(map(str, args))}\n{done.stdout}\n{done.stderr}")
+    peak = int(re.search(r"peak-rss-kib (\d+)", done.stderr).group(1)) / 1024
+    return Run(seconds, peak, done.stdout + done.stderr)
+
+
+def bare_project(project: Path, bare: Path) -> Path:
+    """The same docs_dir and settings without the paperkg plugin: MkDocs alone."""
+    config = yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
+    config["plugins"] = [p for p in config.get("plugins", []) if not (p == "paperkg" or (
+        isinstance(p, dict) and "paperkg" in p))]
+    shutil.copytree(project / config.get("docs_dir", "docs"), bare / config.get("docs_dir", "docs"))
+    (bare / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+    return bare / "mkdocs.yml"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_startup(project: Path, limit: float) -> float | None:
+    port = free_port()
+    server = subprocess.Popen([BIN / "paperkg", "serve", "--project", project, "--dev-addr", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < limit:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+                return time.perf_counter() - started
+            except OSError:
+                if server.poll() is not None:
+                    return None
+                time.sleep(0.5)
+        return None
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def measure(papers: int, seed: int, work: Path, bare: bool, serve: bool) -> SizeResult:
+    result = SizeResult(papers)
+    work.mkdir(parents=True)
+    snapshot, update = work / "snapshot.jsonl", work / "update.xml"
+    result.snapshot_mib = write_snapshot(snapshot, papers, seed) / 2**20
+    write_update_page(update, papers, seed)
+    project = work / "site"
+    subprocess.run([BIN / "paperkg", "new", project], check=True, capture_output=True)
+    paperkg = BIN / "paperkg"
+
+    print(f"{papers:,} papers: ingest ...", end="", flush=True)
+    result.ingest = timed(paperkg, "-v", "ingest", "--project", project, snapshot)
+    print(f" {result.ingest.seconds:.1f} s; build ...", end="", flush=True)
+    result.build = timed(paperkg, "-v", "build", "--project", project)
+    for name, seconds, peak in STAGE.findall(result.build.output):
+        result.stages[name] = (float(seconds), float(peak) if peak else None)
+    docs, site = project / "site", project / "public"
+    result.markdown_pages = sum(1 for _ in docs.rglob("*.md"))
+    result.html_pages = sum(1 for _ in site.rglob("*.html"))
+    result.files = sum(1 for p in site.rglob("*") if p.is_file())
+    print(f" {result.build.seconds:.1f} s ({result.markdown_pages:,} pages)", end="", flush=True)
+
+    if bare:
+        print("; bare mkdocs ...", end="", flush=True)
+        config = bare_project(project, work / "bare")
+        result.bare = timed(BIN / "mkdocs", "build", "--quiet", "-f", config)
+        print(f" {result.bare.seconds:.1f} s", end="", flush=True)
+
+    print("; update ...", end="", flush=True)
+    result.update_ingest = timed(paperkg, "-v", "ingest", "--project", project, update)
+    result.update_build = timed(paperkg, "-v", "build", "--project", project)
+    changed = CHANGED.search(result.update_build.output)
+    assert changed and changed.group(1) == "incremental", result.update_build.output[-2000:]
+    result.update_changed = int(changed.group(2))
+    print(f" {result.incremental:.1f} s ({result.update_changed} pages)", end="", flush=True)
+
+    if serve:
+        print("; serve ...", end="", flush=True)
+        result.serve_s = serve_startup(project, limit=max(120.0, 3 * result.build.seconds))
+        print(f" {result.serve_s:.1f} s" if result.serve_s else " no answer", end="", flush=True)
+    print()
+    return result
+
+
+def yes(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def report(results: list[SizeResult], seed: int) -> str:
+    cores = os.cpu_count()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    lines = [
+        "## The whole pipeline (`scripts/bench_pipeline.py`)",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.node() or 'this machine'}: {cores} cores, "
+        f"{memory:.0f} GiB, Python {platform.python_version()}, MkDocs {version('mkdocs')}, "
+        f"Material {version('mkdocs-material')}, pyoxigraph {version('pyoxigraph')}. Synthetic Kaggle snapshots "
+        f"(seed {seed}) through the real reader; every command in a fresh process. Command: "
+        f"`.venv/bin/python scripts/bench_pipeline.py --sizes {','.join(str(r.papers) for r in results)}` "
+        "(`make bench`). The machine is shared: compare figures of the same run.",
+        "",
+        "| papers | pages (Markdown) | files in site | ingest | build | of which: graph | views | render | "
+        "dataset | twins | write | MkDocs' own | search index | total | pages/s | peak RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        s = {name: f"{r.stages.get(name, (0.0, None))[0]:.1f} s" for name in (*OURS, "search")}
+        peak = max(r.ingest.peak_mib, r.build.peak_mib)
+        lines.append(
+            f"| {r.papers:,} | {r.markdown_pages:,} | {r.files:,} | {r.ingest.seconds:.1f} s | {r.build.seconds:.1f} s "
+            f"| {s['graph']} | {s['views']} | {s['render']} | {s['dataset']} | {s['twins']} | {s['write']} "
+            f"| {r.mkdocs_own:.1f} s | {s['search']} | **{r.total:.1f} s** | {r.markdown_pages / r.total:.0f} "
+            f"| {peak:.0f} MiB |"
+        )
+    lines += [
+        "",
+        "| papers | bare `mkdocs build` | pipeline / bare | paperkg's own share | incremental: ingest + build "
+        "| pages changed | `paperkg serve` answers after |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        bare = f"{r.bare.seconds:.1f} s" if r.bare else "not run"
+        ratio = f"{r.total / r.bare.seconds:.2f}×" if r.bare else "–"
+        serve = f"{r.serve_s:.1f} s" if r.serve_s else "not run"
+        lines.append(
+            f"| {r.papers:,} | {bare} | {ratio} | {r.ours / r.total:.0%} | {r.update_ingest.seconds:.1f} + "
+            f"{r.update_build.seconds:.1f} = **{r.incremental:.1f} s** | {r.update_changed:,} | {serve} |"
+        )
+    big = max(results, key=lambda r: r.papers)
+    peak = max(big.ingest.peak_mib, big.build.peak_mib)
+    lines += [
+        "",
+        f"Goals at {big.papers:,} papers: full build ≤ {GOAL_FULL_S} s: {yes(big.total <= GOAL_FULL_S)} "
+        f"({big.total:.0f} s); peak RSS ≤ 2 GiB: {yes(peak <= GOAL_RSS_MIB)} ({peak:.0f} MiB); paperkg's own "
+        f"stages ≤ 25 %: {yes(big.ours / big.total <= GOAL_OWN_SHARE)} ({big.ours / big.total:.0%}); pipeline ≤ "
+        f"1.25× bare MkDocs: "
+        + (f"{yes(big.total / big.bare.seconds <= GOAL_VS_BARE)} ({big.total / big.bare.seconds:.2f}×)"
+           if big.bare else "not measured")
+        + f"; incremental update ≤ {GOAL_INCREMENTAL_S} s: {yes(big.incremental <= GOAL_INCREMENTAL_S)} "
+        f"({big.incremental:.1f} s).",
+        "",
+        "Stages: *ingest* reads the snapshot, merges and writes `graph/`; in *build*, *graph* loads it, *views* runs "
+        "the bulk queries, *render* fills the templates, *dataset* writes the dumps and VoID, *twins* the "
+        "per-entity Turtle/JSON-LD, *write* the changed Markdown; *MkDocs' own* is the rest of `mkdocs build` "
+        "(Markdown to HTML, theme, copying static files) and *search index* is Pagefind. Pages/s = Markdown "
+        "pages / (ingest + build). The bare build has the same docs_dir and theme without the paperkg plugin, "
+        "so it renders nothing and indexes nothing.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,30000", help="comma-separated paper counts")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="BENCHMARKS.md to update, or - to print")
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temporary one)")
+    parser.add_argument("--skip-bare", action="store_true", help="do not time the bare mkdocs build")
+    parser.add_argument("--serve", action="store_true", help="also time `paperkg serve` until it answers")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    base = args.keep or Path(tempfile.mkdtemp(prefix="paperkg-bench-"))
+    try:
+        results = [measure(n, args.seed, base / f"p{n}", not args.skip_bare, args.serve) for n in sizes]
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    section = report(results, args.seed)
+    print()
+    print(section)
+    if args.out != "-":
+        write_section(Path(args.out), "bench_pipeline", section)
+        print(f"\nwrote the bench_pipeline section of {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
