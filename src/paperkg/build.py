@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -16,11 +17,11 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.structure.files import File
 
+from paperkg import parallel
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
 from paperkg.graph.store import load_graph
@@ -122,7 +123,7 @@ def sparql_page(renderer: Renderer, site, iris, graph_dir: Path) -> dict[str, st
     return {sparql.PAGE: page, **sparql.asset_files()}
 
 
-def build_site(project: Project, full: bool = False) -> None:
+def build_site(project: Project, full: bool = False, jobs: int | None = None) -> None:
     """Generate the pages (through the plugin) and build the HTML into the site_dir.
 
     Incremental when it can be: the plugin rewrites only the Markdown whose content changed,
@@ -130,9 +131,12 @@ def build_site(project: Project, full: bool = False) -> None:
     gone are removed. Anything else that shapes the HTML (mkdocs.yml, the theme, paperkg
     itself) is in the build stamp; when it differs, or `full` is asked, the build is full.
 
+    The pages are built by `jobs` processes (default: one per core).
+
     The project's config must have been loaded with strict=True: MkDocs' link validation
     then turns a broken internal link into a failed build."""
     config = project.config
+    jobs = jobs or os.cpu_count() or 1
     stamp = project.root / ".paperkg" / "build-stamp"
     fingerprint = build_fingerprint(project)
     dirty = not full and Path(config.site_dir).is_dir() and stamp.is_file() and stamp.read_text() == fingerprint
@@ -140,7 +144,7 @@ def build_site(project: Project, full: bool = False) -> None:
     problems: list[str] = []
     try:
         with stage("mkdocs"), errors_logged_by("mkdocs.commands.build") as problems:
-            mkdocs_build(config, dirty=dirty)
+            parallel.build(config, dirty=dirty, workers=jobs)
     except (Abort, MkDocsException) as error:
         # A plugin's error (ours: a PaperkgError) is logged by MkDocs, then it aborts.
         raise BuildError("; ".join(problems) or f"MkDocs build failed: {error}") from None

@@ -245,14 +245,15 @@ def check(project_dir: Path | None) -> None:
 @main.command()
 @project_option
 @click.option("--full", is_flag=True, help="Rebuild every page, not only the changed ones.")
-def build(project_dir: Path | None, full: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes that build the pages. Default: one per core.")
+def build(project_dir: Path | None, full: bool, jobs: int | None) -> None:
     """Graph -> pages -> HTML in the site_dir (public/), failing on any broken link.
     Incremental: only pages whose content changed are rebuilt (unless --full)."""
     from paperkg.build import build_site
     from paperkg.config import load_project
 
     project = load_project(project_dir, strict=True)
-    build_site(project, full=full)
+    build_site(project, full=full, jobs=jobs)
     click.echo(f"Built {project.site_dir}. Browse it with `paperkg serve`, or any static web server.")
 
 

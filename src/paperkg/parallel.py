@@ -1,0 +1,146 @@
+"""MkDocs' build with the pages turned into HTML by several processes, one per core.
+
+MkDocs builds one page after the other, and on a paperkg site nearly all of its time goes
+into the pages (Markdown to HTML, then the theme): tens of thousands of them. This is MkDocs
+1.6's own `mkdocs.commands.build.build`, step for step, except that the documentation pages are
+dealt out to forked workers. Each worker reads and builds its share (and the few nav pages,
+whose titles every page's navigation shows) and sends back what it logged, so warnings still
+fail a strict build. Everything else (plugin events, static files, theme templates) runs once,
+here. The output is the serial build's, file for file; with one worker, or where there is
+no fork, it is MkDocs' own function.
+
+Not checked across workers: links to an anchor in a page another worker built (MkDocs' own
+dirty builds skip those too); links to pages and anchors within a page are checked as ever.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+
+from mkdocs.commands import build as mkdocs
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort, BuildError
+from mkdocs.structure.files import File, InclusionLevel, set_exclusions
+from mkdocs.structure.nav import get_navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils import CountHandler, clean_directory
+
+log = logging.getLogger("mkdocs.commands.build")
+
+
+def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
+    if workers <= 1 or not hasattr(os, "fork"):
+        mkdocs.build(config, dirty=dirty)
+        return
+    counter = CountHandler()
+    counter.setLevel(logging.WARNING)
+    if config.strict:
+        logging.getLogger("mkdocs").addHandler(counter)
+    inclusion = InclusionLevel.is_included
+    try:
+        start = time.monotonic()
+        config = config.plugins.on_config(config)
+        config.plugins.on_pre_build(config=config)
+        if not dirty:
+            clean_directory(config.site_dir)
+        files = mkdocs.get_files(config)
+        env = config.theme.get_env()
+        files.add_files_from_theme(env, config)
+        files = config.plugins.on_files(files, config=config)
+        set_exclusions(files, config)
+        nav = get_navigation(files, config)
+        nav = config.plugins.on_nav(nav, config=config, files=files)
+        pages = list(files.documentation_pages(inclusion=inclusion))
+        for file in pages:
+            if file.page is None and file.inclusion.is_not_in_nav():
+                Page(None, file, config)
+        in_nav = [page.file for page in nav.pages]
+        for file in in_nav:  # their titles are in every page's navigation
+            mkdocs._populate_page(file.page, config, files, dirty)
+        env = config.plugins.on_env(env, config=config, files=files)
+        files.copy_static_files(dirty=dirty, inclusion=inclusion)
+        for template in config.theme.static_templates:
+            mkdocs._build_theme_template(template, env, files, config, nav)
+        for template in config.extra_templates:
+            mkdocs._build_extra_template(template, files, config, nav)
+
+        rest = [file for file in pages if file not in in_nav]
+        shares = [in_nav + rest[i::workers] if i == 0 else rest[i::workers] for i in range(workers)]
+        children = [_fork(lambda share=share: _build_share(share, config, files, pages, nav, env, dirty))
+                    for share in shares[1:]]
+        _build_share(shares[0], config, files, pages, nav, env, dirty)
+        for pid, reader in children:
+            _collect(pid, reader)
+
+        config.plugins.on_post_build(config=config)
+        if counts := counter.get_counts():
+            raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
+        log.info(f"Documentation built in {time.monotonic() - start:.2f} seconds ({workers} processes)")
+    except Exception as error:
+        config.plugins.on_build_error(error=error)
+        if isinstance(error, BuildError):
+            log.error(str(error))
+            raise Abort("Aborted with a BuildError!") from None
+        raise
+    finally:
+        logging.getLogger("mkdocs").removeHandler(counter)
+
+
+def _build_share(share: list[File], config, files, pages: list[File], nav, env, dirty: bool) -> None:
+    for file in share:
+        if file.page.content is None:  # the nav pages are read already
+            mkdocs._populate_page(file.page, config, files, dirty)
+    for file in share:
+        mkdocs._build_page(file.page, config, pages, nav, env, dirty, excluded=file.inclusion.is_excluded())
+    level = config.validation.links.anchors
+    for file in share:
+        file.page.validate_anchor_links(files=files, log_level=level)
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def _fork(work) -> tuple[int, int]:
+    """Run `work` in a forked child; the child reports what it logged, or its error."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(writer)
+        return pid, reader
+    os.close(reader)
+    recorder = _Recorder()
+    for name in ("mkdocs", "paperkg"):
+        logger = logging.getLogger(name)
+        logger.handlers = [recorder]  # the parent's handlers would print out of order
+        logger.propagate = False
+    outcome: dict[str, object] = {}
+    try:
+        work()
+    except BaseException as error:  # the parent raises it; a child must never return
+        outcome["error"] = f"{type(error).__name__}: {error}"
+    outcome["records"] = recorder.records
+    with os.fdopen(writer, "w", encoding="utf-8") as out:
+        json.dump(outcome, out)
+    os._exit(0)
+
+
+def _collect(pid: int, reader: int) -> None:
+    with os.fdopen(reader, encoding="utf-8") as source:
+        text = source.read()
+    _, status = os.waitpid(pid, 0)
+    if not text:
+        raise Abort(f"a build worker died (status {status})")
+    outcome = json.loads(text)
+    for name, level, message in outcome["records"]:  # logged here, so strict mode counts them
+        logging.getLogger(name).log(level, message)
+    if "error" in outcome:
+        raise Abort(f"a build worker failed: {outcome['error']}")

@@ -1,0 +1,58 @@
+"""`paperkg build --jobs N` deals the pages out to N processes: the site is the serial build's,
+file for file, and what a worker logs (a broken link) still fails the strict build."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from mkdocs.exceptions import Abort
+
+from paperkg import parallel
+from paperkg.cli import main
+from tests.conftest import QUERY_FEEDS, new_project
+
+
+def build(directory: Path, *args: str):
+    return CliRunner().invoke(main, ["build", "--project", str(directory), *args])
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_parallel_build_equals_the_serial_build(tmp_path: Path) -> None:
+    directory = new_project(tmp_path / "site", QUERY_FEEDS)
+    assert build(directory, "--jobs", "1").exit_code == 0
+    serial = tree(directory / "public")
+    result = build(directory, "--full", "--jobs", "3")
+    assert result.exit_code == 0, result.output
+    assert tree(directory / "public") == serial
+    assert sum(1 for name in serial if name.endswith(".html")) > 100
+
+
+def test_a_broken_link_in_a_workers_page_fails_the_build(tmp_path: Path) -> None:
+    directory = new_project(tmp_path / "site", QUERY_FEEDS)
+    # every author page links nowhere: most of them are built by the workers
+    (directory / "templates" / "author.md.j2").write_text("# {{ person.ref.name }}\n\n[broken](nowhere/index.md)\n")
+    result = build(directory, "--jobs", "2")
+    assert result.exit_code == 1
+    assert "nowhere/index.md" in result.output and "strict mode" in result.output
+
+
+def test_what_a_worker_logs_or_raises_reaches_the_parent(caplog: pytest.LogCaptureFixture) -> None:
+    def warns() -> None:
+        logging.getLogger("mkdocs.structure.pages").warning("Doc file 'a.md' contains a link 'b.md', not found.")
+
+    with caplog.at_level(logging.INFO):
+        parallel._collect(*parallel._fork(warns))
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        ("mkdocs.structure.pages", logging.WARNING, "Doc file 'a.md' contains a link 'b.md', not found.")]
+
+    def fails() -> None:
+        raise ValueError("template error")
+
+    with pytest.raises(Abort, match="a build worker failed: ValueError: template error"):
+        parallel._collect(*parallel._fork(fails))
