@@ -121,4 +121,3 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             if directory.is_dir():
                 server.watch(str(directory))
         return server
-
