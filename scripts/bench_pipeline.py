@@ -12,7 +12,9 @@ Per size, in one run on one machine:
 4. The incremental case: one more API page (scripts/update_page.py: 10 new papers by new and
    existing authors, 5 new versions of existing papers) ingested, then `paperkg build` again;
    the pages it changed.
-5. Optionally `paperkg serve`: seconds until the site answers over HTTP.
+5. The first search: the built site served on loopback, the search page opened in headless
+   Chromium, a word of a paper's title searched; the bytes Pagefind downloaded for it.
+6. Optionally `paperkg serve`: seconds until the site answers over HTTP.
 
 Every command runs in a fresh process under a small wrapper that reports its peak RSS.
 Prints the figures and writes its section of BENCHMARKS.md between
@@ -81,6 +83,9 @@ class SizeResult:
     update_build: Run | None = None
     update_changed: int = 0
     serve_s: float | None = None
+    search_bytes: int = 0
+    search_files: int = 0
+    index_bytes: int = 0
 
     @property
     def mkdocs_own(self) -> float:
@@ -146,6 +151,38 @@ def serve_startup(project: Path, limit: float) -> float | None:
         server.wait(timeout=60)
 
 
+def first_search(site: Path, term: str) -> tuple[int, int]:
+    """Bytes and files Pagefind fetches for a first search of `term` on the search page."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                "--disable-background-networking", "--disable-component-update"])
+            page = browser.new_page()
+            fetched: list[int] = []
+            page.on("response", lambda r: fetched.append(len(r.body())) if "/pagefind/" in r.url else None)
+            page.goto(origin + "search/?q=" + term)
+            page.wait_for_selector(".pagefind-ui__result", timeout=120_000)
+            page.wait_for_load_state("networkidle")
+            browser.close()
+    finally:
+        server.shutdown()
+    return sum(fetched), len(fetched)
+
+
 def measure(papers: int, seed: int, work: Path, bare: bool, serve: bool) -> SizeResult:
     result = SizeResult(papers)
     work.mkdir(parents=True)
@@ -167,6 +204,12 @@ def measure(papers: int, seed: int, work: Path, bare: bool, serve: bool) -> Size
     result.html_pages = sum(1 for _ in site.rglob("*.html"))
     result.files = sum(1 for p in site.rglob("*") if p.is_file())
     print(f" {result.build.seconds:.1f} s ({result.markdown_pages:,} pages)", end="", flush=True)
+
+    print("; first search ...", end="", flush=True)
+    title = re.search(r"<h1[^>]*>(?:<span[^>]*>)?([^<]+)", (next((site / "paper").rglob("index.html"))).read_text())
+    result.search_bytes, result.search_files = first_search(site, title.group(1).split()[0])
+    result.index_bytes = sum(p.stat().st_size for p in (site / "pagefind").rglob("*") if p.is_file())
+    print(f" {result.search_bytes / 1000:.0f} kB", end="", flush=True)
 
     if bare:
         print("; bare mkdocs ...", end="", flush=True)
@@ -223,8 +266,8 @@ def report(results: list[SizeResult], seed: int) -> str:
     lines += [
         "",
         "| papers | bare `mkdocs build` | pipeline / bare | paperkg's own share | incremental: ingest + build "
-        "| pages changed | `paperkg serve` answers after |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| pages changed | `paperkg serve` answers after | first search downloads (of the whole index) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         bare = f"{r.bare.seconds:.1f} s" if r.bare else "not run"
@@ -232,7 +275,8 @@ def report(results: list[SizeResult], seed: int) -> str:
         serve = f"{r.serve_s:.1f} s" if r.serve_s else "not run"
         lines.append(
             f"| {r.papers:,} | {bare} | {ratio} | {r.ours / r.total:.0%} | {r.update_ingest.seconds:.1f} + "
-            f"{r.update_build.seconds:.1f} = **{r.incremental:.1f} s** | {r.update_changed:,} | {serve} |"
+            f"{r.update_build.seconds:.1f} = **{r.incremental:.1f} s** | {r.update_changed:,} | {serve} "
+            f"| {r.search_bytes / 1000:.0f} kB in {r.search_files} files (of {r.index_bytes / 1e6:.1f} MB) |"
         )
     big = max(results, key=lambda r: r.papers)
     peak = max(big.ingest.peak_mib, big.build.peak_mib)
@@ -245,7 +289,8 @@ def report(results: list[SizeResult], seed: int) -> str:
         + (f"{yes(big.total / big.bare.seconds <= GOAL_VS_BARE)} ({big.total / big.bare.seconds:.2f}×)"
            if big.bare else "not measured")
         + f"; incremental update ≤ {GOAL_INCREMENTAL_S} s: {yes(big.incremental <= GOAL_INCREMENTAL_S)} "
-        f"({big.incremental:.1f} s).",
+        f"({big.incremental:.1f} s); first search ≤ 300 kB: {yes(big.search_bytes <= 300_000)} "
+        f"({big.search_bytes / 1000:.0f} kB).",
         "",
         "Stages: *ingest* reads the snapshot, merges and writes `graph/`; in *build*, *graph* loads it, *views* runs "
         "the bulk queries, *render* fills the templates, *dataset* writes the dumps and VoID, *twins* the "
