@@ -1,11 +1,22 @@
-"""What the benchmark scripts share: memory readings, and BENCHMARKS.md, in which each
-script writes only its own section (between `<!-- NAME:start -->` and `<!-- NAME:end -->`)."""
+"""What the benchmark scripts share: memory readings, a static web server and Chromium for the
+browser measurements, and BENCHMARKS.md, in which each script writes only its own section
+(between `<!-- NAME:start -->` and `<!-- NAME:end -->`)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's: browsers cannot be downloaded on this machine
+# Headless and quiet: no sandbox (root), and none of Chromium's own network chatter.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
 
 HEADER = (
     "# Benchmarks\n\n"
@@ -46,3 +57,21 @@ def reset_peak() -> bool:
         return True
     except OSError:
         return False
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_directory(directory: Path) -> Iterator[str]:
+    """A static web server on loopback for `directory`, as any static host would serve a site."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
