@@ -71,6 +71,7 @@ class PageSettings:
     home: bool
     sparql: bool = True
     search: bool = True
+    jobs: int = 1  # processes that render the pages
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
         site = build_views(store, iris, Queries(settings.graph_dir))
     with stage("render"):
         renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
-        pages: dict[str, str | bytes] = dict(renderer.render(site, home=settings.home))
+        pages: dict[str, str | bytes] = dict(renderer.render(site, home=settings.home, workers=settings.jobs))
     with stage("dataset"):
         pages[dataset.DUMP_NT] = dataset.ntriples_gz(store)
         pages[dataset.DUMP_TTL] = dataset.turtle(store, iris)
@@ -137,6 +138,7 @@ def build_site(project: Project, full: bool = False, jobs: int | None = None) ->
     then turns a broken internal link into a failed build."""
     config = project.config
     jobs = jobs or os.cpu_count() or 1
+    config.plugins["paperkg"].jobs = jobs
     stamp = project.root / ".paperkg" / "build-stamp"
     fingerprint = build_fingerprint(project)
     dirty = not full and Path(config.site_dir).is_dir() and stamp.is_file() and stamp.read_text() == fingerprint

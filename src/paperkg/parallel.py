@@ -1,4 +1,5 @@
-"""MkDocs' build with the pages turned into HTML by several processes, one per core.
+"""Work spread over forked processes, one per core: rendering the Markdown pages
+(`map_shares`), and MkDocs' build with the pages turned into HTML by several processes.
 
 MkDocs builds one page after the other, and on a paperkg site nearly all of its time goes
 into the pages (Markdown to HTML, then the theme): tens of thousands of them. This is MkDocs
@@ -18,7 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from mkdocs.commands import build as mkdocs
 from mkdocs.config.defaults import MkDocsConfig
@@ -29,6 +33,53 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler, clean_directory
 
 log = logging.getLogger("mkdocs.commands.build")
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def map_shares(work: Callable[[Sequence[T]], R], items: Sequence[T], workers: int) -> list[R]:
+    """`work` on round-robin shares of `items`, the first here and the others in forked
+    children, which send their result back pickled. An exception in a child is raised here."""
+    if workers <= 1 or not hasattr(os, "fork") or len(items) < 2 * workers:
+        return [work(items)]
+    shares = [items[i::workers] for i in range(workers)]
+    children = []
+    for share in shares[1:]:
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(reader)
+            try:
+                outcome = (True, work(share))
+            except BaseException as error:  # the parent raises it; a child must never return
+                outcome = (False, error if _picklable(error) else RuntimeError(f"{type(error).__name__}: {error}"))
+            with os.fdopen(writer, "wb") as out:
+                pickle.dump(outcome, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os._exit(0)
+        os.close(writer)
+        children.append((pid, reader))
+    results = [work(shares[0])]
+    failure: BaseException | None = None
+    for pid, reader in children:  # read every pipe (a child blocks until its result is read)
+        with os.fdopen(reader, "rb") as source:
+            data = source.read()
+        os.waitpid(pid, 0)
+        ok, value = pickle.loads(data) if data else (False, RuntimeError("a worker process died"))
+        if ok:
+            results.append(value)
+        else:
+            failure = failure or value
+    if failure is not None:
+        raise failure
+    return results
+
+
+def _picklable(error: BaseException) -> bool:
+    try:
+        pickle.loads(pickle.dumps(error))
+        return True
+    except Exception:
+        return False
 
 
 def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:

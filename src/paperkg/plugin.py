@@ -7,6 +7,7 @@ rewritten), so `mkdocs build` and `mkdocs serve` work on a paperkg site as they 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from mkdocs.config import base
@@ -73,6 +74,7 @@ class PaperkgConfig(base.Config):
 
 
 class PaperkgPlugin(BasePlugin[PaperkgConfig]):
+    jobs: int | None = None  # processes that render and build the pages (`paperkg build --jobs`); default: cores
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path).parent
         return None
@@ -85,6 +87,7 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             home=self.config.home,
             sparql=self.config.sparql,
             search=self.config.search,
+            jobs=self.jobs or os.cpu_count() or 1,
         )
 
     def on_pre_build(self, config: MkDocsConfig) -> None:

@@ -16,6 +16,7 @@ from typing import TypeVar
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from paperkg.errors import BuildError
+from paperkg.parallel import map_shares
 from paperkg.render.escape import html_text, md, url_part, yaml_string
 from paperkg.resources import bundled
 from paperkg.views import SiteView
@@ -95,53 +96,59 @@ class Renderer:
         """A one-off page (search, SPARQL) from its template."""
         return self._render(template, page, **context)
 
-    def render(self, site: SiteView, home: bool = True) -> dict[str, str]:
-        """Every generated page: {path under docs_dir: Markdown}."""
+    def render(self, site: SiteView, home: bool = True, workers: int = 1) -> dict[str, str]:
+        """Every generated page: {path under docs_dir: Markdown}, rendered by `workers` processes."""
+        jobs = self.jobs(site, home)
         pages: dict[str, str] = {}
+        for share in map_shares(self._render_jobs, jobs, workers):
+            pages.update(share)
+        return pages
+
+    def _render_jobs(self, jobs: Sequence[tuple[str, str, dict[str, object]]]) -> dict[str, str]:
+        return {page: self._render(template, page, **context) for page, template, context in jobs}
+
+    def jobs(self, site: SiteView, home: bool = True) -> list[tuple[str, str, dict[str, object]]]:
+        """Every generated page as (path under docs_dir, template, context)."""
+        jobs: list[tuple[str, str, dict[str, object]]] = []
         size = self.page_size
 
         for paper in site.papers:
-            pages[paper.page] = self._render("paper.md.j2", paper.page, paper=paper)
+            jobs.append((paper.page, "paper.md.j2", {"paper": paper}))
         for person in site.persons:
-            pages[person.ref.page] = self._render("author.md.j2", person.ref.page, person=person)
+            jobs.append((person.ref.page, "author.md.j2", {"person": person}))
         for topic in site.topics:
             for path, chunk, pager in paginate(topic.ref.page, topic.papers, size):
-                pages[path] = self._render("topic.md.j2", path, topic=topic, papers=chunk, pager=pager)
+                jobs.append((path, "topic.md.j2", {"topic": topic, "papers": chunk, "pager": pager}))
 
         by_month: dict[str, list] = defaultdict(list)
         for paper in site.papers:
             by_month[paper.month].append(paper)
         months = sorted(by_month, reverse=True)
         month_rows = [(m, f"papers/{m}/index.md", len(by_month[m])) for m in months]
-        pages["papers/index.md"] = self._render("papers-index.md.j2", "papers/index.md", months=month_rows)
+        jobs.append(("papers/index.md", "papers-index.md.j2", {"months": month_rows}))
         for month in months:
             for path, chunk, pager in paginate(f"papers/{month}/index.md", by_month[month], size):
-                pages[path] = self._render("papers-month.md.j2", path, month=month, papers=chunk, pager=pager,
-                                           total=len(by_month[month]))
+                jobs.append((path, "papers-month.md.j2", {"month": month, "papers": chunk, "pager": pager,
+                                                          "total": len(by_month[month])}))
 
         by_letter: dict[str, list] = defaultdict(list)
         for person in site.persons:
             by_letter[initial(person.ref.sort_key)].append(person)
         letters = sorted(by_letter, key=lambda letter: (letter == "other", letter))
-        pages["authors/index.md"] = self._render(
-            "authors-index.md.j2", "authors/index.md",
-            letters=[(letter, f"authors/{letter}/index.md", len(by_letter[letter])) for letter in letters],
-        )
+        letter_rows = [(letter, f"authors/{letter}/index.md", len(by_letter[letter])) for letter in letters]
+        jobs.append(("authors/index.md", "authors-index.md.j2", {"letters": letter_rows}))
         for letter in letters:
             for path, chunk, pager in paginate(f"authors/{letter}/index.md", by_letter[letter], size):
-                pages[path] = self._render("authors-letter.md.j2", path, letter=letter, persons=chunk, pager=pager,
-                                           total=len(by_letter[letter]))
+                jobs.append((path, "authors-letter.md.j2", {"letter": letter, "persons": chunk, "pager": pager,
+                                                            "total": len(by_letter[letter])}))
 
         topics_by_page = {t.ref.page: t for t in site.topics}
-        pages["topic/index.md"] = self._render("topics-index.md.j2", "topic/index.md", groups=site.top_topics,
-                                               topics=topics_by_page)
-        pages["dataset/index.md"] = self._render("dataset.md.j2", "dataset/index.md", site=site)
+        jobs.append(("topic/index.md", "topics-index.md.j2", {"groups": site.top_topics, "topics": topics_by_page}))
+        jobs.append(("dataset/index.md", "dataset.md.j2", {"site": site}))
         if home:
-            pages["index.md"] = self._render(
-                "home.md.j2", "index.md", site=site, newest=site.papers[:10],
-                topics_with_papers=sum(1 for t in site.topics if t.papers),
-            )
-        return pages
+            jobs.append(("index.md", "home.md.j2", {"site": site, "newest": site.papers[:10],
+                                                    "topics_with_papers": sum(1 for t in site.topics if t.papers)}))
+        return jobs
 
 
 MANIFEST = ".paperkg-generated"
