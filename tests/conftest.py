@@ -3,17 +3,13 @@ tests talk to over loopback (an Oxigraph SPARQL server, a static web server, Chr
 
 from __future__ import annotations
 
-import functools
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,14 +17,15 @@ from click.testing import CliRunner
 
 from paperkg.cli import main
 
+# One loopback static server and one Chromium set-up for tests and benchmarks (`make test`
+# installs Debian's chromium; browsers cannot be downloaded here).
+sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
+from benchlib import CHROMIUM, CHROMIUM_ARGS, serve_directory  # noqa: E402,F401
+
 FIXTURES = Path(__file__).parent / "fixtures"
 # The seed plus three pages of a real search: 45 papers, the seed's Shengkai Lin included.
 QUERY_FEEDS = [FIXTURES / "seed" / "seed-feed.xml", *sorted((FIXTURES / "arxiv-api" / "2026").glob("q_testing_*.xml"))]
 HOSTILE = FIXTURES / "atom" / "hostile.xml"  # markup, Markdown and template syntax in every field
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's; `make test` installs it (browsers cannot be downloaded here)
-# Headless and quiet: no sandbox (root in CI), and none of Chromium's own network chatter.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
 
 
 def new_project(directory: Path, feeds: list[Path]) -> Path:
@@ -58,24 +55,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def serve_directory(directory: Path) -> Iterator[str]:
-    """A static web server on loopback for `directory`, as any static host would serve a site."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="session")
