@@ -73,6 +73,7 @@ def test_an_example_runs_and_agrees_with_the_cli(page, built_site: Path) -> None
     assert shown == [b["coauthor"]["value"].removeprefix(page.evaluate("paperkgSparql.base")).removesuffix("/#it")
                      for b in expected]
     assert page.inner_text("[data-part=cli]").startswith("paperkg query coauthors --param author=")
+    assert "Oxigraph 0.5.11 compiled to WebAssembly" in page.inner_text("article")
 
 
 def test_the_graph_loads_with_progress_and_only_from_the_site(page, built_site: Path, origin: str) -> None:
