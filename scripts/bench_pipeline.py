@@ -52,7 +52,7 @@ from update_page import write_update_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-OURS = ("graph", "views", "render", "dataset", "sparql", "twins", "write")  # paperkg's stages inside MkDocs' build
+OURS = ("graph", "views", "sparql", "render", "dataset", "twins")  # paperkg's stages inside MkDocs' build
 STAGE = re.compile(r"^paperkg: (\w+)\s+([\d.]+) s(?:, peak RSS (\d+) MiB)?", re.MULTILINE)
 CHANGED = re.compile(r"html\s+(full|incremental) build: (\d+) pages changed")
 # Runs a command and reports its peak RSS (KiB): RUSAGE_CHILDREN of a fresh process covers that command only.
@@ -239,15 +239,15 @@ def report(results: list[SizeResult], seed: int) -> str:
         "(`make bench`). The machine is shared: compare figures of the same run.",
         "",
         "| papers | pages (Markdown) | files in site | ingest | build | of which: graph | views | render | "
-        "dataset | twins | write | MkDocs' own | search index | total | pages/s | peak RSS |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "dataset | twins | MkDocs' own | search index | total | pages/s | peak RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         s = {name: f"{r.stages.get(name, (0.0, None))[0]:.1f} s" for name in (*OURS, "search")}
         peak = max(r.ingest.peak_mib, r.build.peak_mib)
         lines.append(
             f"| {r.papers:,} | {r.markdown_pages:,} | {r.files:,} | {r.ingest.seconds:.1f} s | {r.build.seconds:.1f} s "
-            f"| {s['graph']} | {s['views']} | {s['render']} | {s['dataset']} | {s['twins']} | {s['write']} "
+            f"| {s['graph']} | {s['views']} | {s['render']} | {s['dataset']} | {s['twins']} "
             f"| {r.mkdocs_own:.1f} s | {s['search']} | **{r.total:.1f} s** | {r.markdown_pages / r.total:.0f} "
             f"| {peak:.0f} MiB |"
         )
@@ -283,8 +283,8 @@ def report(results: list[SizeResult], seed: int) -> str:
         f"({big.search_bytes / 1000:.0f} kB; Pagefind's default UI script alone is about 127 kB of it).",
         "",
         "Stages: *ingest* reads the snapshot, merges and writes `graph/`; in *build*, *graph* loads it, *views* runs "
-        "the bulk queries, *render* fills the templates, *dataset* writes the dumps and VoID, *twins* the "
-        "per-entity Turtle/JSON-LD, *write* the changed Markdown; *MkDocs' own* is the rest of `mkdocs build` "
+        "the bulk queries, *render* fills the templates and writes the pages that changed, *dataset* "
+        "writes the dumps and VoID, *twins* the per-entity Turtle/JSON-LD; *MkDocs' own* is the rest of `mkdocs build` "
         "(Markdown to HTML, theme, copying static files) and *search index* is Pagefind. Pages/s = Markdown "
         "pages / (ingest + build). The bare build has the same docs_dir and theme without the paperkg plugin, "
         "so it renders nothing and indexes nothing.",

@@ -66,6 +66,37 @@ def test_a_title_word_finds_its_paper_with_authors_and_snippet(page, origin: str
     assert page.title().startswith("Morphy: A Datamorphic")
 
 
+def test_an_authors_name_finds_the_author_list_that_links_their_page(page, origin: str, built_site: Path) -> None:
+    # Authors are indexed through the A-Z lists (a hundred names to a page), not one page each:
+    # every indexed page adds to what the first search downloads.
+    page.goto(origin + "search/")
+    found = pagefind_search(page, origin, "Shengkai")
+    urls = [r["url"] for r in found]
+    assert any("/authors/l/" in url for url in urls), urls
+    assert not any("/author/" in url for url in urls), urls
+    letter = next(r for r in found if "/authors/l/" in r["url"])
+    assert "Shengkai" in letter["excerpt"]
+    page.goto(origin.rstrip("/") + letter["url"])
+    page.click("a >> text=Shengkai Lin")
+    assert page.url.endswith("/author/shengkai-lin/")
+
+
+def test_the_index_covers_papers_topics_and_author_lists_only(page, origin: str, built_site: Path) -> None:
+    papers = count(built_site, "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }")
+    page.goto(origin + "search/")
+    indexed = page.evaluate(
+        """async (url) => {
+            const pagefind = await import(url);
+            const found = await pagefind.search(null);
+            return Promise.all(found.results.map((r) => r.data().then((d) => d.url)));
+        }""",
+        origin + "pagefind/pagefind.js",
+    )
+    kinds = {url.split("/")[1] for url in indexed}
+    assert kinds == {"paper", "topic", "authors"}, kinds
+    assert sum(url.startswith("/paper/") for url in indexed) == papers
+
+
 def test_filters_by_topic_and_year_match_the_graph(page, origin: str, built_site: Path) -> None:
     page.goto(origin + "search/")
     topic = count(built_site, 'SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p schema:about/skos:notation "cs.SE" }')

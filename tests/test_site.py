@@ -234,6 +234,18 @@ def test_golden_pages(site: Path, golden: str, generated: str) -> None:
     assert actual == (GOLDEN / golden).read_text("utf-8")
 
 
+def wait_for(url: str, server: subprocess.Popen, seconds: float = 90) -> str:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                return answer.read().decode("utf-8")
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise
+            time.sleep(0.5)
+
+
 def test_serve_answers_over_http(tmp_path: Path) -> None:
     directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
     port = free_port()
@@ -242,17 +254,12 @@ def test_serve_answers_over_http(tmp_path: Path) -> None:
     command = [paperkg, "serve", "--dev-addr", f"127.0.0.1:{port}", "--sparql-addr", f"127.0.0.1:{sparql}"]
     server = subprocess.Popen(command, cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                # MkDocs serves the site under site_url's path: https://example.org/s/ -> /s/
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/s/paper/1605.08386/", timeout=5) as answer:
-                    body = answer.read().decode("utf-8")
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.5)
+        # served under site_url's path (https://example.org/s/ -> /s/), from the built public/
+        body = wait_for(f"http://127.0.0.1:{port}/s/paper/1605.08386/", server)
+        assert (directory / "public" / "paper" / "1605.08386" / "index.html").is_file()
+        # the twins keep the configured site_url's IRIs, not the local address
+        twin = wait_for(f"http://127.0.0.1:{port}/s/paper/1605.08386/index.ttl", server)
+        assert "<https://example.org/s/paper/1605.08386/#it>" in twin and "127.0.0.1" not in twin
         assert "<h1" in body and "1605.08386" in body
         # the read-only SPARQL endpoint beside it (SPARQL 1.1 Protocol)
         endpoint = f"http://127.0.0.1:{sparql}/sparql"
@@ -271,9 +278,41 @@ def test_serve_answers_over_http(tmp_path: Path) -> None:
         construct = urllib.parse.urlencode({"query": "CONSTRUCT WHERE { ?p schema:name ?n }"})
         with urllib.request.urlopen(f"{endpoint}?{construct}", timeout=5) as answer:
             assert answer.headers["Content-Type"] == "text/turtle" and b"schema.org/name" in answer.read()
+        # a change to the graph is rebuilt and served
+        run("ingest", "--project", directory, FIXTURES / "arxiv-api" / "2026" / "id_1707.08567_s0_m100.xml")
+        assert "1707.08567" in wait_for(f"http://127.0.0.1:{port}/s/paper/1707.08567/", server)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_mkdocs_serve_keeps_the_configured_iris(tmp_path: Path) -> None:
+    directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
+    twin_file = directory / "site" / "paper" / "1605.08386" / "index.ttl"
+    before = twin_file.read_bytes()
+    port = free_port()
+    mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent))
+    server = subprocess.Popen([mkdocs, "serve", "--dev-addr", f"127.0.0.1:{port}", "--no-livereload"], cwd=directory,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        twin = wait_for(f"http://127.0.0.1:{port}/s/paper/1605.08386/index.ttl", server)
+        assert "<https://example.org/s/paper/1605.08386/#it>" in twin
+        assert twin_file.read_bytes() == before  # the docs_dir is not rewritten for the local address
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_build_with_nothing_changed_keeps_the_search_index(tmp_path: Path) -> None:
+    directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
+    index = directory / "public" / "pagefind"
+    before = {p: p.stat().st_mtime_ns for p in index.rglob("*")}
+    output = run("-v", "build", "--project", directory)
+    assert "the index stands" in output
+    assert {p: p.stat().st_mtime_ns for p in index.rglob("*")} == before
+    run("ingest", "--project", directory, FIXTURES / "arxiv-api" / "2026" / "id_1707.08567_s0_m100.xml")
+    run("build", "--project", directory)
+    assert {p: p.stat().st_mtime_ns for p in index.rglob("*")} != before
 
 
 def test_errors_are_one_line(tmp_path: Path) -> None:

@@ -27,11 +27,13 @@ from paperkg.errors import BuildError
 from paperkg.graph.store import load_graph
 from paperkg.query import list_queries
 from paperkg.render import dataset, head, sparql, twins, vocab
-from paperkg.render.pages import Renderer, WriteReport, write_pages
+from paperkg.render.pages import Renderer
+from paperkg.render.write import PageWriter, WriteReport, merge_counts, write_all
 from paperkg.views import Queries, build_views
 
 log = logging.getLogger("paperkg")
 SEARCH_PAGE = "search/index.md"
+DATASET_FILES = (dataset.DUMP_NT, dataset.DUMP_TTL, dataset.VOID)
 
 
 @contextmanager
@@ -81,30 +83,43 @@ class Generated:
 
 
 def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
+    """Every generated file into the docs_dir, written as it is made (only when its bytes
+    changed): the Markdown pages and entity twins by `settings.jobs` processes."""
     iris = iris_for(config)
+    docs_dir, jobs = Path(config.docs_dir), settings.jobs
     with stage("graph"):
         store = load_graph(settings.graph_dir, iris)
     with stage("views"):
         site = build_views(store, iris, Queries(settings.graph_dir))
-    with stage("render"):
-        renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
-        pages: dict[str, str | bytes] = dict(renderer.render(site, home=settings.home, workers=settings.jobs))
-    with stage("dataset"):
-        pages[dataset.DUMP_NT] = dataset.ntriples_gz(store)
-        pages[dataset.DUMP_TTL] = dataset.turtle(store, iris)
-        pages[dataset.VOID] = dataset.void(store, iris, site, config.site_name)
-        terms, pages[vocab.TURTLE] = vocab.vocabulary(iris)
-        pages[vocab.PAGE] = renderer.render_vocabulary(terms, str(iris.ax))
+    renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
+    pages = renderer.jobs(site, home=settings.home)
+    entity_heads = head.heads(site, iris)
+    entities = sorted(entity_heads)
+    terms, vocabulary = vocab.vocabulary(iris)
+    one_off: dict[str, str | bytes] = {
+        vocab.TURTLE: vocabulary, vocab.PAGE: renderer.render_vocabulary(terms, str(iris.ax)),
+    }
     if settings.sparql:
         with stage("sparql"):
-            pages.update(sparql_page(renderer, site, iris, settings.graph_dir))
+            one_off.update(sparql_page(renderer, site, iris, settings.graph_dir))
     if settings.search:  # the page only: the plugin indexes the built site with Pagefind
-        pages[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE)
+        one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE)
+
+    writer = PageWriter(docs_dir)
+    writer.claim([page for page, _, _ in pages] + twins.paths(entities) + list(one_off) + list(DATASET_FILES))
+    with stage("render"):
+        writer.add(*renderer.write(pages, docs_dir, workers=jobs))
+    with stage("dataset"):
+        writer.write(dataset.DUMP_NT, dataset.ntriples_gz(store))
+        writer.write(dataset.DUMP_TTL, dataset.turtle(store, iris))
+        writer.write(dataset.VOID, dataset.void(store, iris, site, config.site_name))
+        for path, data in sorted(one_off.items()):
+            writer.write(path, data)
     with stage("twins"):
-        entity_heads = head.heads(site, iris)
-        pages.update(twins.twins(store, iris, sorted(entity_heads)))
-    with stage("write"):
-        report = write_pages(Path(config.docs_dir), pages)
+        maker = twins.Twins(store, iris)
+        shares = parallel.map_shares(lambda share: write_all(docs_dir, maker.files(share)), entities, jobs)
+        writer.add(*merge_counts(shares))
+    report = writer.finish()
     log.info(
         "pages    %d papers, %d authors, %d topics: %d pages written, %d unchanged, %d removed",
         len(site.papers), len(site.persons), len(site.topics),
@@ -138,10 +153,12 @@ def build_site(project: Project, full: bool = False, jobs: int | None = None) ->
     then turns a broken internal link into a failed build."""
     config = project.config
     jobs = jobs or os.cpu_count() or 1
-    config.plugins["paperkg"].jobs = jobs
+    plugin = config.plugins["paperkg"]
+    plugin.jobs = jobs
     stamp = project.root / ".paperkg" / "build-stamp"
     fingerprint = build_fingerprint(project)
     dirty = not full and Path(config.site_dir).is_dir() and stamp.is_file() and stamp.read_text() == fingerprint
+    plugin.incremental = dirty
     stamp.unlink(missing_ok=True)  # a build that fails half-way must be followed by a full one
     problems: list[str] = []
     try:
@@ -150,7 +167,7 @@ def build_site(project: Project, full: bool = False, jobs: int | None = None) ->
     except (Abort, MkDocsException) as error:
         # A plugin's error (ours: a PaperkgError) is logged by MkDocs, then it aborts.
         raise BuildError("; ".join(problems) or f"MkDocs build failed: {error}") from None
-    generated = config.plugins["paperkg"].generated
+    generated = plugin.generated
     if dirty:
         remove_outputs(config, generated.report.removed)
     log.info("html     %s build: %d pages changed", "incremental" if dirty else "full", len(generated.report.written))

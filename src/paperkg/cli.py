@@ -262,25 +262,30 @@ def build(project_dir: Path | None, full: bool, jobs: int | None) -> None:
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve the site on.")
 @click.option("--sparql-addr", default="127.0.0.1:8001", show_default=True,
               help="Address of the read-only SPARQL endpoint (/sparql); 'off' for none.")
-def serve(project_dir: Path | None, dev_addr: str, sparql_addr: str) -> None:
-    """Build the site and serve it, rebuilding when the graph or templates change, with a
-    read-only SPARQL 1.1 Protocol endpoint over the graph beside it."""
-    from mkdocs.commands.serve import serve as mkdocs_serve
-
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes that build the pages. Default: one per core.")
+def serve(project_dir: Path | None, dev_addr: str, sparql_addr: str, jobs: int | None) -> None:
+    """Build the site (incrementally, as `paperkg build`) and serve it, rebuilding when the graph,
+    templates, docs or mkdocs.yml change, with a read-only SPARQL 1.1 Protocol endpoint beside it."""
     from paperkg.config import load_project
     from paperkg.endpoint import SparqlEndpoint
     from paperkg.graph.store import load_graph
+    from paperkg.serve import dev_server
 
-    project = load_project(project_dir)
+    server = dev_server(project_dir, dev_addr, jobs)
     endpoint = None
     if sparql_addr != "off":
+        project = load_project(project_dir)
         host, _, port = sparql_addr.rpartition(":")
         store = load_graph(project.graph_dir, project.iris)  # the graph as it is at start
         endpoint = SparqlEndpoint(store, project.iris, host or "127.0.0.1", int(port)).start()
         click.echo(f"SPARQL endpoint (read-only): {endpoint.url}", err=True)
+    click.echo(f"Serving the site on {server.url} (Ctrl+C stops)", err=True)
     try:
-        mkdocs_serve(config_file=str(project.config_file), dev_addr=dev_addr, livereload=True)
+        server.serve()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.shutdown()
         if endpoint:
             endpoint.close()
 

@@ -141,11 +141,15 @@ def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
 
 
 def _build_share(share: list[File], config, files, pages: list[File], nav, env, dirty: bool) -> None:
+    """Read, convert and write each page in turn, then let go of its Markdown and HTML: a page
+    needs only the nav pages' titles, read already, and the anchor check only anchor ids."""
     for file in share:
-        if file.page.content is None:  # the nav pages are read already
-            mkdocs._populate_page(file.page, config, files, dirty)
-    for file in share:
-        mkdocs._build_page(file.page, config, pages, nav, env, dirty, excluded=file.inclusion.is_excluded())
+        page = file.page
+        if page.content is None:  # the nav pages are read already
+            mkdocs._populate_page(page, config, files, dirty)
+        mkdocs._build_page(page, config, pages, nav, env, dirty, excluded=file.inclusion.is_excluded())
+        if page not in nav.pages:
+            page.markdown = page.content = None
     level = config.validation.links.anchors
     for file in share:
         file.page.validate_anchor_links(files=files, log_level=level)

@@ -10,7 +10,7 @@ import logging
 import os
 from pathlib import Path
 
-from mkdocs.config import base
+from mkdocs.config import base, load_config
 from mkdocs.config import config_options as c
 from mkdocs.config.base import ValidationError
 from mkdocs.config.defaults import MkDocsConfig
@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from paperkg.build import PageSettings, generate_pages, stage
 from paperkg.errors import PaperkgError
 from paperkg.render.dataset import VOID
-from paperkg.search import index_site
+from paperkg.search import OUTPUT, index_site
 
 log = logging.getLogger("paperkg")
 
@@ -75,8 +75,18 @@ class PaperkgConfig(base.Config):
 
 class PaperkgPlugin(BasePlugin[PaperkgConfig]):
     jobs: int | None = None  # processes that render and build the pages (`paperkg build --jobs`); default: cores
+    serving = False  # under `mkdocs serve`
+    incremental = False  # set by paperkg build: MkDocs builds only the pages whose Markdown changed
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path).parent
+        if self.serving:
+            # `mkdocs serve` swaps site_url for the local address; the entity IRIs, twins and
+            # dumps must stay those of the configured site_url.
+            config.site_url = load_config(config.config_file_path).site_url
         return None
 
     def settings(self) -> PageSettings:
@@ -109,14 +119,20 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         well_known = Path(config.site_dir) / ".well-known"
         well_known.mkdir(parents=True, exist_ok=True)
         (well_known / "void").write_bytes((Path(config.docs_dir) / VOID).read_bytes())
-        if self.config.search:
-            try:
-                with stage("search"):
-                    warnings = index_site(Path(config.site_dir), self.root)
-            except PaperkgError as error:
-                raise PluginError(str(error)) from None
-            for warning in warnings:  # e.g. a site template without data-pagefind-body
-                log.warning("Pagefind: %s", warning)
+        if not self.config.search:
+            return
+        report = self.generated.report
+        if self.incremental and not report.written and not report.removed and (Path(config.site_dir) / OUTPUT).is_dir():
+            # Only generated pages are indexed (they alone carry data-pagefind-body): none changed.
+            log.info("search   no generated page changed: the index stands")
+            return
+        try:
+            with stage("search"):
+                warnings = index_site(Path(config.site_dir), self.root)
+        except PaperkgError as error:
+            raise PluginError(str(error)) from None
+        for warning in warnings:  # e.g. a site template without data-pagefind-body
+            log.warning("Pagefind: %s", warning)
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         settings = self.settings()

@@ -7,6 +7,7 @@ Built from one sorted N-Triples dump of the graph, grouped by document: no query
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 
 from pyoxigraph import DefaultGraph, RdfFormat, Store, parse, serialize
 
@@ -21,34 +22,44 @@ _LABELS = {
 _AUTHOR = "<https://schema.org/author>"
 
 
-def twins(store: Store, iris: Iris, pages: list[str]) -> dict[str, bytes]:
-    """{'paper/ID/index.ttl': ..., 'paper/ID/index.jsonld': ...} for each entity page."""
-    own: dict[str, list[str]] = defaultdict(list)  # document IRI -> its triples
-    labels: dict[str, list[str]] = defaultdict(list)  # "<…#it>" -> its type and name triples
-    authored: dict[str, list[str]] = defaultdict(list)  # "<person#it>" -> "<paper> schema:author <person>"
-    for line in sorted(store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()).decode().splitlines()):
-        subject, predicate, rest = line.split(" ", 2)
-        own[subject[1:-1].partition("#")[0]].append(line)
-        if predicate in _LABELS and subject.endswith('#it>'):
-            labels[subject].append(line)
-        if predicate == _AUTHOR:
-            authored[rest[:-2]].append(line)
+def paths(pages: Iterable[str]) -> list[str]:
+    """The twins' paths of these entity pages (paths of their index.md)."""
+    return [page.removesuffix("index.md") + name for page in pages for name in ("index.ttl", "index.jsonld")]
 
-    files: dict[str, bytes] = {}
-    prefixes = iris.prefixes()
-    for page in pages:
-        directory = page.removesuffix("index.md")
-        document = iris.base + directory
-        lines = own.get(document, [])
-        it = f"<{document}#it>"
-        neighbours = {rest[:-2] for line in lines for rest in [line.split(" ", 2)[2]] if rest.startswith("<")}
-        extra = [label for n in sorted(neighbours) if not n.startswith(f"<{document}") for label in labels.get(n, ())]
-        for line in authored.get(it, ()):  # a person's papers, with their names
-            extra.append(line)
-            extra.extend(labels.get(line.split(" ", 1)[0], ()))
-        triples = sorted(set(lines) | set(extra))
-        data = "\n".join(triples).encode() + b"\n"
-        quads = list(parse(data, format=RdfFormat.N_TRIPLES))
-        files[directory + "index.ttl"] = serialize(quads, format=RdfFormat.TURTLE, prefixes=prefixes)
-        files[directory + "index.jsonld"] = serialize(quads, format=RdfFormat.JSON_LD)
-    return files
+
+class Twins:
+    """The graph grouped for the twins: each document's own triples, every entity's type and
+    name, and each person's authored papers. Built once; `files` can then run in forked workers."""
+
+    def __init__(self, store: Store, iris: Iris) -> None:
+        self.iris = iris
+        self.own: dict[str, list[str]] = defaultdict(list)  # document IRI -> its triples
+        self.labels: dict[str, list[str]] = defaultdict(list)  # "<…#it>" -> its type and name triples
+        self.authored: dict[str, list[str]] = defaultdict(list)  # "<person#it>" -> "<paper> schema:author <person>"
+        for line in sorted(store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()).decode().splitlines()):
+            subject, predicate, rest = line.split(" ", 2)
+            self.own[subject[1:-1].partition("#")[0]].append(line)
+            if predicate in _LABELS and subject.endswith('#it>'):
+                self.labels[subject].append(line)
+            if predicate == _AUTHOR:
+                self.authored[rest[:-2]].append(line)
+
+    def files(self, pages: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """('paper/ID/index.ttl', ...), ('paper/ID/index.jsonld', ...) for each entity page."""
+        prefixes = self.iris.prefixes()
+        for page in pages:
+            directory = page.removesuffix("index.md")
+            document = self.iris.base + directory
+            lines = self.own.get(document, [])
+            it = f"<{document}#it>"
+            neighbours = {rest[:-2] for line in lines for rest in [line.split(" ", 2)[2]] if rest.startswith("<")}
+            extra = [label for n in sorted(neighbours) if not n.startswith(f"<{document}")
+                     for label in self.labels.get(n, ())]
+            for line in self.authored.get(it, ()):  # a person's papers, with their names
+                extra.append(line)
+                extra.extend(self.labels.get(line.split(" ", 1)[0], ()))
+            triples = sorted(set(lines) | set(extra))
+            data = "\n".join(triples).encode() + b"\n"
+            quads = list(parse(data, format=RdfFormat.N_TRIPLES))
+            yield directory + "index.ttl", serialize(quads, format=RdfFormat.TURTLE, prefixes=prefixes)
+            yield directory + "index.jsonld", serialize(quads, format=RdfFormat.JSON_LD)
