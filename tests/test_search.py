@@ -140,6 +140,7 @@ def test_first_search_downloads_a_few_chunks_from_the_site_only(page, origin: st
 def test_hostile_text_shows_as_text_in_results(page, origin: str) -> None:
     page.goto(origin + "search/?q=onclick")
     page.wait_for_selector(RESULT)
-    titles = page.eval_on_selector_all(".pagefind-ui__result-title", "ts => ts.map(t => t.textContent.trim())")
-    assert any(t.startswith('<script>alert("title")</script>') for t in titles), titles
+    # Pagefind's UI fills each result in as its fragment arrives: wait for the hostile one.
+    page.wait_for_function("""() => [...document.querySelectorAll('.pagefind-ui__result-title')]
+        .some((t) => t.textContent.trim().startsWith('<script>alert("title")</script>'))""")
     assert page.query_selector_all(".pagefind-ui__results script, .pagefind-ui__results b") == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -205,8 +206,12 @@ def test_broken_internal_link_fails_the_build(tmp_path: Path) -> None:
 def test_rebuild_rewrites_nothing_and_two_sites_are_identical(tmp_path: Path) -> None:
     first = make_site(tmp_path / "one" / "example", FEEDS)  # same name: the same site
     second = make_site(tmp_path / "two" / "example", FEEDS)
-    for part in ("graph", "site"):
-        assert snapshot(first / part) == snapshot(second / part)
+    for part in ("graph", "site", "public"):  # the HTML, sitemap and search index too
+        assert snapshot(first / part) == snapshot(second / part), part
+    # dated by the graph's newest paper (SOURCE_DATE_EPOCH), never by the clock
+    newest = max(re.findall(r'schema:dateModified "(\d{4}-\d\d-\d\d)', "".join(
+        p.read_text() for p in (first / "graph" / "papers").glob("*.ttl"))))
+    assert set(re.findall(r"<lastmod>(.*?)</lastmod>", (first / "public" / "sitemap.xml").read_text())) == {newest}
     markdown = {p: p.stat().st_mtime_ns for p in (first / "site").rglob("*.md")}
     result = CliRunner().invoke(main, ["-v", "build", "--project", str(first)])
     assert result.exit_code == 0, result.output
@@ -301,6 +306,16 @@ def test_mkdocs_serve_keeps_the_configured_iris(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_users_source_date_epoch_wins(tmp_path: Path) -> None:
+    directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
+    paperkg = shutil.which("paperkg", path=str(Path(sys.executable).parent))
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": str(365 * 86400)}
+    subprocess.run([paperkg, "build", "--full", "--project", directory], check=True, env=environment,
+                   capture_output=True)
+    assert set(re.findall(r"<lastmod>(.*?)</lastmod>", (directory / "public" / "sitemap.xml").read_text())) == {
+        "1971-01-01"}
 
 
 def test_a_build_with_nothing_changed_keeps_the_search_index(tmp_path: Path) -> None:

@@ -14,12 +14,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.structure.files import File
+from pyoxigraph import Store
 
 from paperkg import parallel
 from paperkg.config import Project, errors_logged_by, iris_for
@@ -89,6 +91,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
     docs_dir, jobs = Path(config.docs_dir), settings.jobs
     with stage("graph"):
         store = load_graph(settings.graph_dir, iris)
+        pin_build_date(store)
     with stage("views"):
         site = build_views(store, iris, Queries(settings.graph_dir))
     renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
@@ -126,6 +129,24 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
         len(report.written), report.unchanged, len(report.removed),
     )
     return Generated(report, entity_heads)
+
+
+_USERS_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")  # as the user started paperkg; it wins
+_NEWEST = "SELECT (MAX(?date) AS ?newest) WHERE { ?paper <https://schema.org/dateModified> ?date }"
+
+
+def pin_build_date(store: Store) -> None:
+    """MkDocs dates the site (the sitemap's lastmod, its gzip header) with SOURCE_DATE_EPOCH, or
+    else the clock. Unless the user set it, it is the graph's newest date, so the same graph
+    always builds the same bytes and a rebuild never makes a spurious commit."""
+    if _USERS_EPOCH is not None:
+        return
+    newest = next(iter(store.query(_NEWEST)))["newest"]
+    epoch = 0
+    if newest is not None:
+        moment = datetime.fromisoformat(newest.value.replace("Z", "+00:00"))
+        epoch = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
 
 
 def sparql_page(renderer: Renderer, site, iris, graph_dir: Path) -> dict[str, str | bytes]:

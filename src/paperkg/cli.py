@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -58,7 +59,9 @@ def new(directory: Path, name: str | None) -> None:
     from paperkg.scaffold import scaffold
 
     scaffold(directory, name)
-    click.echo(f"Created a paperkg site in {directory}. Next: cd {directory}; paperkg ingest FEED.xml; paperkg build")
+    click.echo(f"Created a paperkg site in {directory}. Next: cd {directory}; set site_url and the harvest "
+               "queries in mkdocs.yml; git add --all && git commit -m 'New paperkg site'; paperkg update "
+               "(or paperkg ingest FEED.xml; paperkg build). Its README has the rest.")
 
 
 @main.command()
@@ -288,6 +291,103 @@ def serve(project_dir: Path | None, dev_addr: str, sparql_addr: str, jobs: int |
         server.shutdown()
         if endpoint:
             endpoint.close()
+
+
+publish_options = [
+    click.option("--remote", default="origin", show_default=True, help="The git remote (name or URL) to push to."),
+    click.option("--branch", default="gh-pages", show_default=True, help="The branch the site is published on."),
+]
+
+
+def _with(options):
+    def decorate(function):
+        for option in reversed(options):
+            function = option(function)
+        return function
+    return decorate
+
+
+def _report_publish(result) -> None:
+    if result.commit is None and not result.changes:
+        click.echo(f"publish: the site on {result.remote} {result.branch} is up to date; nothing to push")
+    elif not result.pushed:
+        counts = Counter(line.split("\t", 1)[0] for line in result.changes)
+        summary = ", ".join(f"{counts[k]} {name}" for k, name in (("A", "added"), ("M", "modified"), ("D", "deleted"))
+                            if counts[k])
+        click.echo(f"publish (dry run): would push 1 commit to {result.remote} {result.branch}: {summary}")
+        shown = sorted(result.changes, key=lambda line: (line[0] != "A", line[0] != "D", line))  # new pages first
+        for line in shown[:20]:
+            click.echo(f"  {line}")
+        if len(shown) > 20:
+            click.echo(f"  ... and {len(shown) - 20} more")
+    else:
+        click.echo(f"publish: pushed {result.commit[:12]} to {result.remote} {result.branch} "
+                   f"({len(result.changes)} files changed)")
+    if result.pushed or result.commit is None:
+        click.echo(f"Site: {result.site_url}")
+
+
+@main.command()
+@_with(publish_options)
+@click.option("--message", "-m", help="The commit message (default: names the source commit).")
+@click.option("--dry-run", is_flag=True, help="Build and show what would be pushed; change no branch, push nothing.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes that build the pages. Default: one per core.")
+@project_option
+def publish(remote: str, branch: str, message: str | None, dry_run: bool, jobs: int | None,
+            project_dir: Path | None) -> None:
+    """Build the site and push it to a Pages branch (gh-pages), as one commit naming the
+    source commit, without touching the working tree. Nothing changed, nothing pushed."""
+    from paperkg.config import load_project
+    from paperkg.publish import publish as run_publish
+
+    project = load_project(project_dir, strict=True)
+    _report_publish(run_publish(project, remote, branch, message, dry_run, jobs))
+
+
+@main.command()
+@click.option("--publish", "then_publish", is_flag=True, help="Then publish the site (as `paperkg publish`).")
+@_with(publish_options)
+@click.option("--api-url", help="The arXiv API endpoint (or a mirror); default from mkdocs.yml.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (arXiv asks for 3).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes that build the pages. Default: one per core.")
+@project_option
+def update(then_publish: bool, remote: str, branch: str, api_url: str | None, delay: float | None,
+           jobs: int | None, project_dir: Path | None) -> None:
+    """Harvest the queries listed in mkdocs.yml, rebuild, and commit the changes to graph/
+    with a message listing the new and updated papers. Nothing new, no commit."""
+    from paperkg.config import load_project
+    from paperkg.harvest.run import HarvestSettings
+    from paperkg.publish import publish as run_publish
+    from paperkg.update import update as run_update
+
+    logging.getLogger("paperkg.harvest").setLevel(logging.INFO)
+    project = load_project(project_dir, strict=True)
+    settings = HarvestSettings.from_project(project, api_url=api_url, delay=delay)
+    result = run_update(project, settings, jobs)
+    for warning in result.harvest.warnings:
+        click.echo(f"paperkg: warning: {warning}", err=True)
+    if result.commit is None:
+        click.echo(f"update: nothing new ({result.harvest.report.summary()}); no commit")
+    else:
+        click.echo(f"update: committed {result.commit[:12]}: {result.message.splitlines()[0]}")
+    if then_publish:
+        _report_publish(run_publish(project, remote, branch, jobs=jobs))
+
+
+@main.command("merge-driver", hidden=True)
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("ours", type=click.Path(path_type=Path))
+@click.argument("theirs", type=click.Path(path_type=Path))
+@click.argument("path")
+def merge_driver(base: Path, ours: Path, theirs: Path, path: str) -> None:
+    """git's merge driver for graph/ files (%O %A %B %P): merges them subject by subject into
+    OURS; exit code 1 leaves conflict markers where both sides changed the same subject."""
+    from paperkg.graph.gitmerge import merge_file
+
+    if not merge_file(base, ours, theirs, path):
+        click.echo(f"paperkg: conflict: {path}: left with conflict markers (both sides changed the same entry)",
+                   err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

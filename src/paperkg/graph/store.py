@@ -114,13 +114,13 @@ class TurtleWriter:
             by_subject[subject].append(f"{term(predicate)} {term(rest[:-2])}")
 
         shards: dict[str, list[str]] = defaultdict(list)
-        for subject in sorted(by_subject, key=_subject_key):
+        for subject in sorted(by_subject, key=subject_key):
             body = " ;\n    ".join(sorted(by_subject[subject]))  # "a ..." sorts before "ax:", "bibo:"...
             shards[self.shard(subject[1:-1])].append(f"{term(subject)}\n    {body} .\n")
         return {name: (self.header + "\n" + "\n".join(blocks)).encode("utf-8") for name, blocks in shards.items()}
 
 
-def _subject_key(term: str) -> tuple[str, bool, list[object]]:
+def subject_key(term: str) -> tuple[str, bool, list[object]]:
     # Per document: the thing (#it) first, then '#author-2' before '#author-10'.
     document, _, fragment = term[1:-1].partition("#")
     return document, fragment != "it", [int(p) if p.isdigit() else p for p in _DIGITS.split(fragment)]
