@@ -213,7 +213,7 @@ def test_rebuild_rewrites_nothing_and_two_sites_are_identical(tmp_path: Path) ->
         p.read_text() for p in (first / "graph" / "papers").glob("*.ttl"))))
     assert set(re.findall(r"<lastmod>(.*?)</lastmod>", (first / "public" / "sitemap.xml").read_text())) == {newest}
     markdown = {p: p.stat().st_mtime_ns for p in (first / "site").rglob("*.md")}
-    result = CliRunner().invoke(main, ["-v", "build", "--project", str(first)])
+    result = CliRunner().invoke(main, ["-v", "build", "--full", "--project", str(first)])  # made again
     assert result.exit_code == 0, result.output
     assert "0 pages written" in result.output
     assert markdown == {p: p.stat().st_mtime_ns for p in (first / "site").rglob("*.md")}
@@ -318,16 +318,28 @@ def test_a_users_source_date_epoch_wins(tmp_path: Path) -> None:
         "1971-01-01"}
 
 
-def test_a_build_with_nothing_changed_keeps_the_search_index(tmp_path: Path) -> None:
+def test_a_build_with_nothing_changed_keeps_pages_and_search_index(tmp_path: Path) -> None:
     directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
-    index = directory / "public" / "pagefind"
-    before = {p: p.stat().st_mtime_ns for p in index.rglob("*")}
+    index, docs = directory / "public" / "pagefind", directory / "site"
+    sitemap = (directory / "public" / "sitemap.xml").read_bytes()
+    times = lambda root: {p: p.stat().st_mtime_ns for p in root.rglob("*")}  # noqa: E731
+    before, markdown = times(index), times(docs)
     output = run("-v", "build", "--project", directory)
-    assert "the index stands" in output
-    assert {p: p.stat().st_mtime_ns for p in index.rglob("*")} == before
+    assert "generated files stand" in output and "the index stands" in output
+    assert times(index) == before and times(docs) == markdown
+    assert (directory / "public" / "sitemap.xml").read_bytes() == sitemap  # dated as before
+
+    # a site template changed: the pages are made again (and only the changed ones written)
+    (directory / "templates" / "paper.md.j2").write_text(
+        (Path(__file__).parent.parent / "templates" / "paper.md.j2").read_text() + "\nA site's own footer.\n")
+    output = run("-v", "build", "--project", directory)
+    assert "generated files stand" not in output
+    assert "A site's own footer." in (directory / "public" / "paper" / "1605.08386" / "index.html").read_text()
+
     run("ingest", "--project", directory, FIXTURES / "arxiv-api" / "2026" / "id_1707.08567_s0_m100.xml")
-    run("build", "--project", directory)
-    assert {p: p.stat().st_mtime_ns for p in index.rglob("*")} != before
+    output = run("-v", "build", "--project", directory)
+    assert "generated files stand" not in output and (directory / "public" / "paper" / "1707.08567").is_dir()
+    assert times(index) != before
 
 
 def test_errors_are_one_line(tmp_path: Path) -> None:

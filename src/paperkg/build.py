@@ -30,7 +30,8 @@ from paperkg.graph.store import load_graph
 from paperkg.query import list_queries
 from paperkg.render import dataset, head, sparql, twins, vocab
 from paperkg.render.pages import Renderer
-from paperkg.render.write import PageWriter, WriteReport, merge_counts, write_all
+from paperkg.render.write import MANIFEST, PageWriter, WriteReport, merge_counts, write_all
+from paperkg.resources import bundled
 from paperkg.views import Queries, build_views
 
 log = logging.getLogger("paperkg")
@@ -84,14 +85,26 @@ class Generated:
     heads: dict[str, str]  # page path under docs_dir -> what its HTML head gets
 
 
-def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
+def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = False) -> Generated:
     """Every generated file into the docs_dir, written as it is made (only when its bytes
-    changed): the Markdown pages and entity twins by `settings.jobs` processes."""
+    changed): the Markdown pages and entity twins by `settings.jobs` processes.
+
+    With `reuse` (an incremental build), nothing is generated when nothing they are made
+    from changed since the last time: the graph, the templates, the settings, paperkg."""
     iris = iris_for(config)
     docs_dir, jobs = Path(config.docs_dir), settings.jobs
+    stamp = Path(config.config_file_path).parent / ".paperkg" / "pages-stamp"
+    fingerprint = pages_fingerprint(config, settings)
+    if reuse and (kept := _kept_pages(stamp, fingerprint, docs_dir)) is not None:
+        epoch, count = kept
+        if _USERS_EPOCH is None:
+            os.environ["SOURCE_DATE_EPOCH"] = epoch
+        log.info("pages    graph, templates and settings unchanged: the %d generated files stand", count)
+        return Generated(WriteReport([], count, []), {})
+    stamp.unlink(missing_ok=True)
     with stage("graph"):
         store = load_graph(settings.graph_dir, iris)
-        pin_build_date(store)
+        epoch = pin_build_date(store)
     with stage("views"):
         site = build_views(store, iris, Queries(settings.graph_dir))
     renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
@@ -123,6 +136,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings) -> Generated:
         shares = parallel.map_shares(lambda share: write_all(docs_dir, maker.files(share)), entities, jobs)
         writer.add(*merge_counts(shares))
     report = writer.finish()
+    stamp.parent.mkdir(exist_ok=True)
+    stamp.write_text(f"{fingerprint} {epoch}\n")
     log.info(
         "pages    %d papers, %d authors, %d topics: %d pages written, %d unchanged, %d removed",
         len(site.papers), len(site.persons), len(site.topics),
@@ -135,18 +150,49 @@ _USERS_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")  # as the user started paperk
 _NEWEST = "SELECT (MAX(?date) AS ?newest) WHERE { ?paper <https://schema.org/dateModified> ?date }"
 
 
-def pin_build_date(store: Store) -> None:
+def pin_build_date(store: Store) -> str:
     """MkDocs dates the site (the sitemap's lastmod, its gzip header) with SOURCE_DATE_EPOCH, or
     else the clock. Unless the user set it, it is the graph's newest date, so the same graph
     always builds the same bytes and a rebuild never makes a spurious commit."""
     if _USERS_EPOCH is not None:
-        return
+        return _USERS_EPOCH
     newest = next(iter(store.query(_NEWEST)))["newest"]
     epoch = 0
     if newest is not None:
         moment = datetime.fromisoformat(newest.value.replace("Z", "+00:00"))
         epoch = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    return str(epoch)
+
+
+def pages_fingerprint(config: MkDocsConfig, settings: PageSettings) -> str:
+    """Everything the generated files are made from: every file of the graph directory and
+    of the site's and paperkg's templates and assets, the settings, and paperkg's code."""
+    digest = hashlib.sha256()
+    digest.update(repr((config.site_url, config.site_name, config.docs_dir, settings.page_size, settings.home,
+                        settings.sparql, settings.search, version("pyoxigraph"), version("jinja2"))).encode())
+    roots = [settings.graph_dir, settings.templates_dir, Path(__file__).parent,
+             *map(bundled, ("templates", "queries", "vocab.ttl", "assets", "oxigraph"))]
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" not in path.parts:
+                digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _kept_pages(stamp: Path, fingerprint: str, docs_dir: Path) -> tuple[str, int] | None:
+    """(build epoch, files) when the last generated files were made from the same sources and
+    are all still there."""
+    try:
+        made_from, epoch = stamp.read_text().split()
+        listed = (docs_dir / MANIFEST).read_text("utf-8").split("\n")
+    except (OSError, ValueError):
+        return None
+    paths = [path for path in listed if path]
+    if made_from != fingerprint or not all((docs_dir / path).is_file() for path in paths):
+        return None
+    return epoch, len(paths)
 
 
 def sparql_page(renderer: Renderer, site, iris, graph_dir: Path) -> dict[str, str | bytes]:

@@ -102,7 +102,7 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         try:
-            self.generated = generate_pages(config, self.settings())
+            self.generated = generate_pages(config, self.settings(), reuse=self.incremental)
             self.heads = self.generated.heads
         except PaperkgError as error:
             raise PluginError(str(error)) from None
