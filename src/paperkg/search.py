@@ -17,6 +17,10 @@ from paperkg.errors import BuildError
 from paperkg.resources import checkout_path
 
 OUTPUT = "pagefind"  # the search page looks for the index and UI here
+# The pages whose templates mark text with data-pagefind-body: papers, topics and the A-Z author
+# lists. Pagefind would otherwise also read every author page only to find nothing to index,
+# which doubles its time and memory on a large site.
+INDEXED = "{paper,topic,authors}/**/*.html"
 
 
 def pagefind_binary() -> str:
@@ -38,7 +42,7 @@ def index_site(site_dir: Path, project_dir: Path) -> list[str]:
     # Pagefind names its files by content and never deletes: clear what an earlier build left.
     shutil.rmtree(site_dir / OUTPUT, ignore_errors=True)
     done = subprocess.run(
-        [pagefind_binary(), "--site", str(site_dir), "--output-subdir", OUTPUT, "--quiet"],
+        [pagefind_binary(), "--site", str(site_dir), "--output-subdir", OUTPUT, "--glob", INDEXED, "--quiet"],
         cwd=project_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     message = " ".join(done.stdout.split())
