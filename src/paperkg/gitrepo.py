@@ -3,6 +3,7 @@ command, each failure a GitError in one line."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -45,7 +46,9 @@ class Repository:
 
     def git(self, *args: str, check: bool = True, timeout: float | None = None) -> str:
         try:
-            done = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True, timeout=timeout)
+            # Unattended: a remote that wants a password fails at once instead of waiting for one.
+            done = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True, timeout=timeout,
+                                  env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
         except subprocess.TimeoutExpired:
             raise GitError(f"git {args[0]} did not answer within {timeout:.0f} s") from None
         if check and done.returncode != 0:

@@ -37,7 +37,10 @@ def sources(project: Project) -> frozenset[tuple[str, int, int]]:
                     name == MANIFEST or path.relative_to(directory).as_posix() in generated
                 ):
                     continue
-                stat = path.stat()
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:  # removed while we looked
+                    continue
                 found.append((str(path), stat.st_mtime_ns, stat.st_size))
     stat = project.config_file.stat()
     return frozenset([*found, (str(project.config_file), stat.st_mtime_ns, stat.st_size)])
@@ -52,10 +55,10 @@ def dev_server(project_dir: Path | None, dev_addr: str, jobs: int | None = None)
 
     def rebuild() -> None:
         nonlocal built
-        current = load_project(project_dir, strict=True)
-        if sources(current) == built:
-            return  # only paperkg's own pages were written
         try:
+            current = load_project(project_dir, strict=True)  # mkdocs.yml may have changed
+            if sources(current) == built:
+                return  # only paperkg's own pages were written
             build_site(current, jobs=jobs)
         except PaperkgError as error:  # the server reports it and keeps serving the last good build
             raise SystemExit(f"paperkg: error: {error}") from None
