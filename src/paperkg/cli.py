@@ -20,6 +20,14 @@ project_option = click.option(
     help="The site project (the directory of its mkdocs.yml). Default: found from the current directory.",
 )
 
+jobs_option = click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Processes that build the pages. Default: one per core."
+)
+remote_option = click.option("--remote", default="origin", show_default=True,
+                             help="The git remote (name or URL) to push to.")
+branch_option = click.option("--branch", default="gh-pages", show_default=True,
+                             help="The branch the site is published on.")
+
 
 def _setup_logging(verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
@@ -248,7 +256,7 @@ def check(project_dir: Path | None) -> None:
 @main.command()
 @project_option
 @click.option("--full", is_flag=True, help="Rebuild every page, not only the changed ones.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes that build the pages. Default: one per core.")
+@jobs_option
 def build(project_dir: Path | None, full: bool, jobs: int | None) -> None:
     """Graph -> pages -> HTML in the site_dir (public/), failing on any broken link.
     Incremental: only pages whose content changed are rebuilt (unless --full)."""
@@ -265,7 +273,7 @@ def build(project_dir: Path | None, full: bool, jobs: int | None) -> None:
 @click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve the site on.")
 @click.option("--sparql-addr", default="127.0.0.1:8001", show_default=True,
               help="Address of the read-only SPARQL endpoint (/sparql); 'off' for none.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes that build the pages. Default: one per core.")
+@jobs_option
 def serve(project_dir: Path | None, dev_addr: str, sparql_addr: str, jobs: int | None) -> None:
     """Build the site (incrementally, as `paperkg build`) and serve it, rebuilding when the graph,
     templates, docs or mkdocs.yml change, with a read-only SPARQL 1.1 Protocol endpoint beside it."""
@@ -274,10 +282,10 @@ def serve(project_dir: Path | None, dev_addr: str, sparql_addr: str, jobs: int |
     from paperkg.graph.store import load_graph
     from paperkg.serve import dev_server
 
-    server = dev_server(project_dir, dev_addr, jobs)
+    project = load_project(project_dir, strict=True)
+    server = dev_server(project, dev_addr, jobs)
     endpoint = None
     if sparql_addr != "off":
-        project = load_project(project_dir)
         host, _, port = sparql_addr.rpartition(":")
         store = load_graph(project.graph_dir, project.iris)  # the graph as it is at start
         endpoint = SparqlEndpoint(store, project.iris, host or "127.0.0.1", int(port)).start()
@@ -291,20 +299,6 @@ def serve(project_dir: Path | None, dev_addr: str, sparql_addr: str, jobs: int |
         server.shutdown()
         if endpoint:
             endpoint.close()
-
-
-publish_options = [
-    click.option("--remote", default="origin", show_default=True, help="The git remote (name or URL) to push to."),
-    click.option("--branch", default="gh-pages", show_default=True, help="The branch the site is published on."),
-]
-
-
-def _with(options):
-    def decorate(function):
-        for option in reversed(options):
-            function = option(function)
-        return function
-    return decorate
 
 
 def _report_publish(result) -> None:
@@ -328,10 +322,11 @@ def _report_publish(result) -> None:
 
 
 @main.command()
-@_with(publish_options)
+@remote_option
+@branch_option
 @click.option("--message", "-m", help="The commit message (default: names the source commit).")
 @click.option("--dry-run", is_flag=True, help="Build and show what would be pushed; change no branch, push nothing.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes that build the pages. Default: one per core.")
+@jobs_option
 @project_option
 def publish(remote: str, branch: str, message: str | None, dry_run: bool, jobs: int | None,
             project_dir: Path | None) -> None:
@@ -346,10 +341,11 @@ def publish(remote: str, branch: str, message: str | None, dry_run: bool, jobs: 
 
 @main.command()
 @click.option("--publish", "then_publish", is_flag=True, help="Then publish the site (as `paperkg publish`).")
-@_with(publish_options)
+@remote_option
+@branch_option
 @click.option("--api-url", help="The arXiv API endpoint (or a mirror); default from mkdocs.yml.")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests (arXiv asks for 3).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes that build the pages. Default: one per core.")
+@jobs_option
 @project_option
 def update(then_publish: bool, remote: str, branch: str, api_url: str | None, delay: float | None,
            jobs: int | None, project_dir: Path | None) -> None:

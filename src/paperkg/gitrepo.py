@@ -83,6 +83,15 @@ class Repository:
             if not self.git("config", key, check=False).strip():
                 raise GitError(f"git has no {key}: `git config {key} ...` (CI: set it in the workflow)")
 
+    def ready_to_commit(self, graph_dir: Path, why: str) -> Repository:
+        """The checks before paperkg commits the site: a first commit, a committed graph/ (why:
+        the user's words for it), an identity; and the merge driver registered."""
+        self.head()
+        self.require_committed(graph_dir, why)
+        self.identity()
+        self.configure_merge_driver()
+        return self
+
     def configure_merge_driver(self) -> None:
         """Register paperkg's merge driver in this clone (git keeps drivers out of the history)."""
         if self.git("config", "merge.paperkg.driver", check=False).strip() != merge_driver_command():

@@ -32,32 +32,22 @@ class PublishResult:
     changes: list[str] = field(default_factory=list)  # `git diff --name-status` lines (dry run: would be)
 
 
-def preflight(project: Project, remote: str) -> Repository:
-    """Every check that can fail before the build: a repository, a committed graph, an
-    identity to commit with, a remote that answers."""
-    repo = Repository.of(project.root)
-    repo.head()
-    repo.require_committed(project.graph_dir, "so that the published site names the graph it was built from")
-    repo.identity()
-    try:
-        repo.git("ls-remote", "--heads", remote, timeout=REMOTE_TIMEOUT)
-    except GitError as error:
-        raise GitError(f"remote {remote} is unreachable: {error}") from None
-    repo.configure_merge_driver()
-    return repo
-
-
 def publish(project: Project, remote: str = "origin", branch: str = "gh-pages",
             message: str | None = None, dry_run: bool = False, jobs: int | None = None) -> PublishResult:
-    repo = preflight(project, remote)
-    current = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False).strip()
-    if current == branch:
+    # Every check that can fail comes before the build.
+    repo = Repository.of(project.root).ready_to_commit(
+        project.graph_dir, "so that the published site names the graph it was built from")
+    ref = f"refs/heads/{branch}"
+    try:
+        heads = repo.git("ls-remote", "--heads", remote, timeout=REMOTE_TIMEOUT).splitlines()
+    except GitError as error:
+        raise GitError(f"remote {remote} is unreachable: {error}") from None
+    if repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False).strip() == branch:
         raise GitError(f"{branch} is checked out: publish from the site's own branch")
     build_site(project, jobs=jobs)  # a failed build raises here: nothing is committed or pushed
 
     # Start from the remote's branch, so that the push is a fast-forward.
-    ref = f"refs/heads/{branch}"
-    if repo.git("ls-remote", "--heads", remote, ref, timeout=REMOTE_TIMEOUT).strip():
+    if any(line.endswith(f"\t{ref}") for line in heads):
         repo.git("fetch", "--quiet", remote, f"+{ref}:{ref}", timeout=REMOTE_TIMEOUT)
     before = repo.git("rev-parse", "--verify", "--quiet", ref, check=False).strip() or None
 

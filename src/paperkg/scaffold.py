@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import subprocess
 from pathlib import Path
 
 from paperkg import __version__
@@ -346,9 +345,11 @@ def init_repository(directory: Path) -> Repository | None:
     missing (the README says how to do it by hand) or the site is inside a repository already."""
     if shutil.which("git") is None:
         return None
-    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=directory, capture_output=True)
-    if inside.returncode == 0:
-        return None
+    try:
+        Repository.of(directory)
+        return None  # inside a repository already
+    except GitError:
+        pass
     repo = Repository(directory)
     try:
         if not repo.succeeds("init", "--quiet", "-b", "main"):  # git before 2.28 has no -b

@@ -46,17 +46,16 @@ def sources(project: Project) -> frozenset[tuple[str, int, int]]:
     return frozenset([*found, (str(project.config_file), stat.st_mtime_ns, stat.st_size)])
 
 
-def dev_server(project_dir: Path | None, dev_addr: str, jobs: int | None = None) -> LiveReloadServer:
-    """Build the site, then a live-reload server of the site_dir at dev_addr, under site_url's
-    path, that rebuilds on change; `serve()` it."""
-    project = load_project(project_dir, strict=True)
+def dev_server(project: Project, dev_addr: str, jobs: int | None = None) -> LiveReloadServer:
+    """Build the site (`project` loaded with strict=True), then a live-reload server of the
+    site_dir at dev_addr, under site_url's path, that rebuilds on change; `serve()` it."""
     build_site(project, jobs=jobs)
     built = sources(project)
 
     def rebuild() -> None:
         nonlocal built
         try:
-            current = load_project(project_dir, strict=True)  # mkdocs.yml may have changed
+            current = load_project(project.root, strict=True)  # mkdocs.yml may have changed
             if sources(current) == built:
                 return  # only paperkg's own pages were written
             build_site(current, jobs=jobs)

@@ -34,11 +34,8 @@ class UpdateResult:
 
 
 def update(project: Project, settings: HarvestSettings, jobs: int | None = None) -> UpdateResult:
-    repo = Repository.of(project.root)
-    repo.head()
-    repo.require_committed(project.graph_dir, "so that the update's commit holds the update only")
-    repo.identity()
-    repo.configure_merge_driver()
+    repo = Repository.of(project.root).ready_to_commit(
+        project.graph_dir, "so that the update's commit holds the update only")
 
     harvested = harvest_api(project, settings, [ApiQuery(query) for query in settings.queries])
     report = harvested.report
@@ -80,11 +77,10 @@ def paper_labels(project: Project, ids: list[str]) -> dict[str, str]:
 
 def commit_message(new: list[str], updated: list[str], labels: dict[str, str]) -> str:
     """Counts and the first papers on the subject line; every paper in the body."""
-    papers_ = lambda ids: f"{len(ids)} paper{'s' if len(ids) != 1 else ''}"  # noqa: E731
     if new and updated:
-        head = f"Add {papers_(new)}, update {len(updated)}"
+        head = f"Add {_papers(new)}, update {len(updated)}"
     else:
-        head = f"Add {papers_(new)}" if new else f"Update {papers_(updated)}"
+        head = f"Add {_papers(new)}" if new else f"Update {_papers(updated)}"
     papers = sorted(new) + sorted(updated)
     named = [_short(labels.get(p, p)) for p in papers[:SUBJECT_PAPERS]]
     subject = f"{head} ({', '.join(named)}{', ...' if len(papers) > SUBJECT_PAPERS else ''})"
@@ -93,6 +89,10 @@ def commit_message(new: list[str], updated: list[str], labels: dict[str, str]) -
         if ids:
             body += ["", f"{heading}:"] + [f"- {labels.get(p, p)}" for p in sorted(ids)]
     return "\n".join([subject, *body]) + "\n"
+
+
+def _papers(ids: list[str]) -> str:
+    return f"{len(ids)} paper{'s' if len(ids) != 1 else ''}"
 
 
 def _short(label: str) -> str:
