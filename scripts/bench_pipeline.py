@@ -165,7 +165,7 @@ def first_search(site: Path, term: str) -> tuple[int, int, int]:
         fetched: list[bytes] = []
         page.on("response", lambda r: fetched.append(r.body()) if "/pagefind/" in r.url else None)
         page.goto(origin + "search/?q=" + term)
-        page.wait_for_selector(".pagefind-ui__result", timeout=120_000)
+        page.wait_for_selector(".paperkg-search__result", timeout=120_000)
         page.wait_for_load_state("networkidle")
         browser.close()
     return sum(map(len, fetched)), sum(len(gzip.compress(b)) for b in fetched), len(fetched)

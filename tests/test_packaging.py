@@ -1,5 +1,5 @@
 """The wheel ships the default templates, queries, vocabulary, taxonomy and the SPARQL page's
-front end (Oxigraph's WebAssembly build included), and finds them."""
+front end (Oxigraph's WebAssembly build included), the search indexer, and finds them."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def test_wheel_ships_and_finds_the_bundled_defaults(tmp_path: Path) -> None:
     # the SPARQL page's front end, and the engine installed from npm by package-lock.json
     assert {f"paperkg/_bundled/assets/{p.name}" for p in (ROOT / "assets").iterdir()} <= names
     assert {"paperkg/_bundled/oxigraph/web.js", "paperkg/_bundled/oxigraph/web_bg.wasm"} <= names
+    assert "paperkg/search_index.mjs" in names  # hands the search records to Pagefind's Node API
 
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from paperkg.cli import main
 from tests.conftest import serve_directory
 
-RESULT = ".pagefind-ui__result"
+RESULT = ".paperkg-search__result"
+MESSAGE = ".paperkg-search__message"
 
 
 def count(project: Path, sparql: str) -> int:
@@ -35,7 +36,8 @@ def page(chromium):
     context = chromium.new_context()
     page = context.new_page()
     page.fetched = []
-    page.on("response", lambda response: page.fetched.append((response.url, len(response.body()))))
+    page.on("response", lambda response: page.fetched.append(
+        (response.url, len(response.body()) if response.status < 300 or response.status >= 400 else response.status)))
     yield page
     context.close()
 
@@ -56,12 +58,14 @@ def test_a_title_word_finds_its_paper_with_authors_and_snippet(page, origin: str
     page.goto(origin + "search/?q=Morphy")
     page.wait_for_selector(RESULT)
     first = page.query_selector(RESULT)
-    assert first.query_selector(".pagefind-ui__result-title").inner_text() == (
+    assert first.query_selector(".paperkg-search__title").inner_text() == (
         "Morphy: A Datamorphic Software Test Automation Tool")
-    assert first.query_selector(".pagefind-ui__result-link").get_attribute("href").endswith("/paper/1912.09881/")
-    assert "Hong Zhu, Ian Bayley, Dongmei Liu, Xiaoyu Zheng" in first.inner_text()  # the authors meta
-    assert "Morphy" in first.query_selector(".pagefind-ui__result-excerpt").inner_text()  # the snippet
-    link = first.query_selector(".pagefind-ui__result-link").get_attribute("href")
+    link = first.query_selector(".paperkg-search__title a").get_attribute("href")
+    assert link.endswith("/paper/1912.09881/")
+    assert first.query_selector(".paperkg-search__authors").inner_text() == (
+        "Hong Zhu, Ian Bayley, Dongmei Liu, Xiaoyu Zheng")
+    excerpt = first.query_selector(".paperkg-search__excerpt")  # the snippet, the words marked
+    assert "Morphy" in excerpt.inner_text() and excerpt.query_selector("mark") is not None
     page.goto(link if link.startswith("http") else origin.rstrip("/") + link)
     assert page.title().startswith("Morphy: A Datamorphic")
 
@@ -109,14 +113,21 @@ def test_filters_by_topic_and_year_match_the_graph(page, origin: str, built_site
     both = pagefind_search(page, origin, None, {"topic": "cs.SE — Software Engineering", "year": "2024"})
     assert 0 < len(both) <= min(topic, year)
 
-    # and in the page's UI: ticking a topic narrows the results to it
+    # and in the page's UI: the filters load when opened; ticking a topic narrows the results to it
+    page.fetched.clear()
     page.goto(origin + "search/?q=testing")
     page.wait_for_selector(RESULT)
-    everything = page.inner_text(".pagefind-ui__message")
-    page.click(".pagefind-ui__filter-name >> text=Topic")
-    page.check("input[type=checkbox][id*='cs.SE']")
-    page.wait_for_function(f"document.querySelector('.pagefind-ui__message').innerText != {everything!r}")
-    assert int(page.inner_text(".pagefind-ui__message").split()[0]) < int(everything.split()[0])
+    everything = page.inner_text(MESSAGE)
+    assert not any("/pagefind/filter/" in url for url, _ in page.fetched)
+    page.click("summary >> text=Topic")
+    page.check("input[type=checkbox][value='cs.SE — Software Engineering']")
+    page.wait_for_function(f"document.querySelector({MESSAGE!r}).innerText != {everything!r}")
+    assert int(page.inner_text(MESSAGE).split()[0]) < int(everything.split()[0])
+    assert page.inner_text(MESSAGE).endswith("for “testing”")
+    page.click("summary >> text=Year")  # years newest first, counted over the whole site
+    years = [int(label.split()[0]) for label in page.locator("details[data-filter=year] label").all_inner_texts()]
+    assert years == sorted(years, reverse=True) and len(years) > 1
+    assert f"2024 ({year})" in page.inner_text("details[data-filter=year]")
 
 
 def test_first_search_downloads_a_few_chunks_from_the_site_only(page, origin: str, built_site: Path) -> None:
@@ -125,6 +136,7 @@ def test_first_search_downloads_a_few_chunks_from_the_site_only(page, origin: st
     page.wait_for_load_state("networkidle")
     assert [url for url, _ in page.fetched if not url.startswith(origin)] == []
     searched = [(url, size) for url, size in page.fetched if "/pagefind/" in url]
+    assert not [url for url, _ in searched if "/pagefind/filter/" in url]  # filters load when opened
     total = sum(size for _, size in searched)
     index = built_site / "public" / "pagefind"
     chunks = list((index / "index").iterdir())
@@ -141,6 +153,6 @@ def test_hostile_text_shows_as_text_in_results(page, origin: str) -> None:
     page.goto(origin + "search/?q=onclick")
     page.wait_for_selector(RESULT)
     # Pagefind's UI fills each result in as its fragment arrives: wait for the hostile one.
-    page.wait_for_function("""() => [...document.querySelectorAll('.pagefind-ui__result-title')]
+    page.wait_for_function("""() => [...document.querySelectorAll('.paperkg-search__title')]
         .some((t) => t.textContent.trim().startsWith('<script>alert("title")</script>'))""")
-    assert page.query_selector_all(".pagefind-ui__results script, .pagefind-ui__results b") == []
+    assert page.query_selector_all(".paperkg-search__results script, .paperkg-search__results b") == []

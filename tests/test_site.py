@@ -335,6 +335,7 @@ def test_a_build_with_nothing_changed_keeps_pages_and_search_index(tmp_path: Pat
     output = run("-v", "build", "--project", directory)
     assert "generated files stand" not in output
     assert "A site's own footer." in (directory / "public" / "paper" / "1605.08386" / "index.html").read_text()
+    assert "the index stands" in output and times(index) == before  # what search indexes did not change
 
     run("ingest", "--project", directory, FIXTURES / "arxiv-api" / "2026" / "id_1707.08567_s0_m100.xml")
     output = run("-v", "build", "--project", directory)

@@ -23,7 +23,7 @@ from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.structure.files import File
 from pyoxigraph import Store
 
-from paperkg import parallel
+from paperkg import parallel, search
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
 from paperkg.graph.store import load_graph
@@ -118,8 +118,10 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
     if settings.sparql:
         with stage("sparql"):
             one_off.update(sparql_page(renderer, site, iris, settings.graph_dir))
-    if settings.search:  # the page only: the plugin indexes the built site with Pagefind
-        one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE)
+    if settings.search:  # the page and the records; the plugin has Pagefind index them after the build
+        one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS)
+        one_off.update(search.asset_files())
+        search.write_records(stamp.parent / search.RECORDS, search.records(pages, config))
 
     writer = PageWriter(docs_dir)
     writer.claim([page for page, _, _ in pages] + twins.paths(entities) + list(one_off) + list(DATASET_FILES))

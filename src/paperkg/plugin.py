@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from paperkg.build import PageSettings, generate_pages, stage
 from paperkg.errors import PaperkgError
 from paperkg.render.dataset import VOID
-from paperkg.search import OUTPUT, index_site
+from paperkg.search import index_site
 
 log = logging.getLogger("paperkg")
 
@@ -121,18 +121,15 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         (well_known / "void").write_bytes((Path(config.docs_dir) / VOID).read_bytes())
         if not self.config.search:
             return
-        report = self.generated.report
-        if self.incremental and not report.written and not report.removed and (Path(config.site_dir) / OUTPUT).is_dir():
-            # Only generated pages are indexed (they alone carry data-pagefind-body): none changed.
-            log.info("search   no generated page changed: the index stands")
-            return
         try:
             with stage("search"):
-                warnings = index_site(Path(config.site_dir), self.root)
+                count = index_site(self.root / ".paperkg", Path(config.site_dir))
         except PaperkgError as error:
             raise PluginError(str(error)) from None
-        for warning in warnings:  # e.g. a site template without data-pagefind-body
-            log.warning("Pagefind: %s", warning)
+        if count is None:
+            log.info("search   the searchable pages did not change: the index stands")
+        else:
+            log.info("search   %d pages indexed", count)
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         settings = self.settings()
