@@ -447,3 +447,18 @@ def test_entity_pages_have_twins_and_scholarly_head_tags(site: Path) -> None:
     hostile = page(site, "paper/2601.00001")
     assert hostile.xpath("//head/meta[@name='citation_title']/@content") == [HOSTILE_TITLE]
     assert json.loads(hostile.xpath("//head/script[@type='application/ld+json']/text()")[0])["name"] == HOSTILE_TITLE
+
+
+def test_the_dumps_hold_the_graph_with_the_taxonomy_when_graph_has_none(tmp_path: Path) -> None:
+    # The dumps are streamed shard by shard; the taxonomy is added from the bundled one, as the
+    # graph loader adds it, when graph/ has no taxonomy.ttl.
+    directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
+    public = directory / "public"
+    with_file = rdflib.Graph().parse(public / "dump" / "graph.ttl", format="turtle")
+    (directory / "graph" / "taxonomy.ttl").unlink()
+    run("build", "--project", directory)
+    without = rdflib.Graph().parse(public / "dump" / "graph.ttl", format="turtle")
+    assert isomorphic(without, with_file)
+    with gzip.open(public / "dump" / "graph.nt.gz") as dump:
+        lines = dump.read().decode().splitlines()
+    assert lines == sorted(lines) and len(lines) == len(with_file)

@@ -57,3 +57,23 @@ def test_an_unclaimed_path_is_refused(tmp_path: Path) -> None:
     writer.claim(["a.md"])
     with pytest.raises(BuildError, match="b.md"):
         writer.write("b.md", "B")
+
+
+def test_a_streamed_file_replaces_the_old_one_only_when_its_bytes_differ(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    writer = PageWriter(docs)
+    writer.claim(["dump/big.txt"])
+    writer.write_file("dump/big.txt", lambda out: out.write(b"one\n"))
+    before = (docs / "dump" / "big.txt").stat().st_mtime_ns
+    writer.write_file("dump/big.txt", lambda out: out.write(b"one\n"))
+    assert writer.written == ["dump/big.txt"] and writer.unchanged == 1
+    assert (docs / "dump" / "big.txt").stat().st_mtime_ns == before
+
+    def fails(out) -> None:
+        out.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        writer.write_file("dump/big.txt", fails)
+    assert (docs / "dump" / "big.txt").read_bytes() == b"one\n"  # the old file stands, no temporary left
+    assert sorted(p.name for p in (docs / "dump").iterdir()) == ["big.txt"]

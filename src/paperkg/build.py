@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +45,7 @@ def stage(name: str) -> Iterator[None]:
     started = time.perf_counter()
     yield
     seconds = time.perf_counter() - started
-    peak = _peak_rss_mib() if measured else None
+    peak = parallel.peak_rss_mib() if measured else None
     log.info("%-8s %.2f s%s", name, seconds, f", peak RSS {peak:.0f} MiB" if peak is not None else "")
 
 
@@ -57,15 +56,6 @@ def _reset_peak_rss() -> bool:
         return True
     except OSError:
         return False
-
-
-def _peak_rss_mib() -> float | None:
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return None
-    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
-    return int(found.group(1)) / 1024 if found else None
 
 
 @dataclass(frozen=True)
@@ -128,13 +118,13 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
     with stage("render"):
         writer.add(*renderer.write(pages, docs_dir, workers=jobs))
     with stage("dataset"):
-        writer.write(dataset.DUMP_NT, dataset.ntriples_gz(store))
-        writer.write(dataset.DUMP_TTL, dataset.turtle(store, iris))
+        maker = twins.Twins(store, iris)  # the graph's sorted N-Triples, grouped for the twins
+        writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out))
+        writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
         writer.write(dataset.VOID, dataset.void(store, iris, site, config.site_name))
         for path, data in sorted(one_off.items()):
             writer.write(path, data)
     with stage("twins"):
-        maker = twins.Twins(store, iris)
         shares = parallel.map_shares(lambda share: write_all(docs_dir, maker.files(share)), entities, jobs)
         writer.add(*merge_counts(shares))
     report = writer.finish()

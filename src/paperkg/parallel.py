@@ -16,12 +16,15 @@ dirty builds skip those too); links to pages and anchors within a page are check
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
 import pickle
+import re
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from mkdocs.commands import build as mkdocs
@@ -119,6 +122,7 @@ def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
             mkdocs._build_extra_template(template, files, config, nav)
 
         rest = [file for file in pages if file not in in_nav]
+        release_freed_memory()
         shares = [in_nav + rest[i::workers] if i == 0 else rest[i::workers] for i in range(workers)]
         children = [_fork(lambda share=share: _build_share(share, config, files, pages, nav, env, dirty))
                     for share in shares[1:]]
@@ -183,9 +187,28 @@ def _fork(work) -> tuple[int, int]:
     except BaseException as error:  # the parent raises it; a child must never return
         outcome["error"] = f"{type(error).__name__}: {error}"
     outcome["records"] = recorder.records
+    outcome["peak_rss_mib"] = peak_rss_mib()
     with os.fdopen(writer, "w", encoding="utf-8") as out:
         json.dump(outcome, out)
     os._exit(0)
+
+
+def release_freed_memory() -> None:
+    """Give back to the system what the page generation freed (glibc keeps it otherwise), so
+    the workers forked next do not each start with it in their resident memory."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def peak_rss_mib() -> float | None:
+    """This process's peak resident memory (Linux), in MiB."""
+    try:
+        found = re.search(r"^VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE)
+    except OSError:
+        return None
+    return int(found.group(1)) / 1024 if found else None
 
 
 def _collect(pid: int, reader: int) -> None:
@@ -199,3 +222,5 @@ def _collect(pid: int, reader: int) -> None:
         logging.getLogger(name).log(level, message)
     if "error" in outcome:
         raise Abort(f"a build worker failed: {outcome['error']}")
+    if outcome["peak_rss_mib"] is not None:
+        logging.getLogger("paperkg").info("worker   peak RSS %.0f MiB", outcome["peak_rss_mib"])

@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, RdfFormat, Store
@@ -51,6 +52,20 @@ def load_graph(graph_dir: Path, iris: Iris) -> Store:
     if not has_taxonomy:
         store.extend(taxonomy_triples(taxonomy.load(), iris))
     return store
+
+
+def shard_files(graph_dir: Path, iris: Iris) -> Iterator[tuple[str, bytes]]:
+    """(name, Turtle) of every data shard in name order, one at a time: the files as they are,
+    and the taxonomy rendered from the bundled one when graph/ has none (as `load_graph` adds it)."""
+    shards: dict[str, Path | bytes] = {path.relative_to(graph_dir).as_posix(): path for path in data_files(graph_dir)}
+    if "taxonomy.ttl" not in shards:
+        bundled = Store()
+        bundled.extend(taxonomy_triples(taxonomy.load(), iris))
+        for name, text in TurtleWriter(iris).render(bundled).items():
+            shards.setdefault(name, text)
+    for name in sorted(shards):
+        shard = shards[name]
+        yield name, shard if isinstance(shard, bytes) else shard.read_bytes()
 
 
 class TurtleWriter:

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import gzip
 import io
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
 
 from pyoxigraph import DefaultGraph, RdfFormat, Store
 
 from paperkg.graph.namespaces import Iris
-from paperkg.graph.store import TurtleWriter
+from paperkg.graph.store import shard_files
 from paperkg.views import SiteView
 
 DUMP_NT = "dump/graph.nt.gz"
@@ -20,17 +24,38 @@ ACKNOWLEDGEMENT = "Thank you to arXiv for use of its open access interoperabilit
 
 
 def ntriples_gz(store: Store) -> bytes:
-    lines = sorted(store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()).splitlines())
+    """The whole graph as sorted N-Triples, gzipped, in memory (for scripts; the build streams
+    the same bytes with `write_ntriples_gz`)."""
     buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as out:
-        out.write(b"\n".join(lines) + b"\n")
+    write_ntriples_gz(sorted_ntriples(store), buffer)
     return buffer.getvalue()
 
 
-def turtle(store: Store, iris: Iris) -> bytes:
-    """The graph's own sorted shards in one file, made absolute by an @base."""
-    shards = TurtleWriter(iris).render(store)
-    return f"@base <{iris.base}> .\n".encode() + b"\n".join(shards[name] for name in sorted(shards))
+def sorted_ntriples(store: Store) -> list[str]:
+    """The default graph's N-Triples lines, sorted. Dumped through a temporary file and read
+    line by line: the whole dump is never in memory as one string beside its lines."""
+    with tempfile.TemporaryFile() as dump:
+        store.dump(dump, format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+        dump.seek(0)
+        lines = [line.decode().rstrip("\n") for line in dump]
+    lines.sort()
+    return lines
+
+
+def write_ntriples_gz(sorted_lines: Sequence[str], out: BinaryIO, batch: int = 10_000) -> None:
+    # Level 6, not 9: half the time at 30k papers, for a file 3% bigger.
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0, filename="") as packed:
+        for start in range(0, len(sorted_lines), batch):
+            packed.write("".join(line + "\n" for line in sorted_lines[start : start + batch]).encode())
+
+
+def write_turtle(graph_dir: Path, iris: Iris, out: BinaryIO) -> None:
+    """The graph's own sorted Turtle files in one file, made absolute by an @base: copied one
+    after the other, never the whole graph in memory."""
+    out.write(f"@base <{iris.base}> .\n".encode())
+    for n, (_, text) in enumerate(shard_files(graph_dir, iris)):
+        out.write(b"\n" if n else b"")
+        out.write(text)
 
 
 def void(store: Store, iris: Iris, site: SiteView, title: str) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from pyoxigraph import DefaultGraph, RdfFormat, Store, parse, serialize
+from pyoxigraph import RdfFormat, Store, parse, serialize
 
 from paperkg.graph.namespaces import Iris
+from paperkg.render.dataset import sorted_ntriples
 
 _LABELS = {
     "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
@@ -36,7 +37,8 @@ class Twins:
         self.own: dict[str, list[str]] = defaultdict(list)  # document IRI -> its triples
         self.labels: dict[str, list[str]] = defaultdict(list)  # "<…#it>" -> its type and name triples
         self.authored: dict[str, list[str]] = defaultdict(list)  # "<person#it>" -> "<paper> schema:author <person>"
-        for line in sorted(store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()).decode().splitlines()):
+        self.lines = sorted_ntriples(store)  # the whole graph, which the N-Triples dump is too
+        for line in self.lines:
             subject, predicate, rest = line.split(" ", 2)
             self.own[subject[1:-1].partition("#")[0]].append(line)
             if predicate in _LABELS and subject.endswith('#it>'):

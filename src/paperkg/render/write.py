@@ -9,9 +9,13 @@ with nothing changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import filecmp
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from paperkg.errors import BuildError
 
@@ -84,6 +88,26 @@ class PageWriter:
             self.written.append(path)
         else:
             self.unchanged += 1
+
+    def write_file(self, path: str, fill: Callable[[BinaryIO], None]) -> None:
+        """Like `write`, for a file too big to hold in memory: `fill` writes it into a temporary
+        file beside it, which replaces the file only when its bytes differ."""
+        if path not in self.paths:
+            raise BuildError(f"{path} was generated without being claimed")  # a paperkg bug
+        target = self.docs_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as out:
+            try:
+                fill(out)
+            except BaseException:
+                os.unlink(out.name)
+                raise
+        if target.is_file() and filecmp.cmp(out.name, target, shallow=False):
+            os.unlink(out.name)
+            self.unchanged += 1
+        else:
+            os.replace(out.name, target)
+            self.written.append(path)
 
     def add(self, written: Iterable[str], unchanged: int) -> None:
         """What a worker process wrote of the claimed paths."""
