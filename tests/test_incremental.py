@@ -67,3 +67,28 @@ def test_incremental_build_rewrites_only_changes_and_equals_a_full_build(tmp_pat
     run("ingest", "--project", full, snapshot, update)
     run("build", "--project", full)
     assert {p: d for p, (d, _) in files(full / "public").items()} == {p: d for p, (d, _) in after.items()}
+
+
+def test_an_incremental_build_remakes_only_the_entity_pages_whose_views_changed(tmp_path: Path, inputs) -> None:
+    # Entity pages and twins are made again only when what they are made from changed (a digest
+    # of their views or triples, kept in .paperkg/made-from). Shown with generated files edited
+    # behind paperkg's back: an incremental build leaves those it need not make, a full build
+    # makes everything.
+    snapshot, update = inputs
+    site = tmp_path / "site"
+    run("new", site)
+    run("ingest", "--project", site, snapshot)
+    run("build", "--project", site)
+    docs = site / "site"
+    untouched = sorted(docs.glob("author/*/index.md"))[0]
+    twin = untouched.with_name("index.ttl")
+    (original_page, original_twin) = untouched.read_bytes(), twin.read_bytes()
+    untouched.write_bytes(original_page + b"\nedited\n")
+    twin.write_bytes(original_twin + b"# edited\n")
+    run("ingest", "--project", site, update)
+    run("build", "--project", site)
+    assert untouched.read_bytes().endswith(b"\nedited\n") and twin.read_bytes().endswith(b"# edited\n")
+    new_paper = next(p for p in docs.glob("paper/*/index.md") if p.stat().st_mtime > untouched.stat().st_mtime)
+    assert new_paper.is_file()  # what changed was made
+    run("build", "--full", "--project", site)
+    assert untouched.read_bytes() == original_page and twin.read_bytes() == original_twin

@@ -29,7 +29,7 @@ from paperkg.graph.store import load_graph
 from paperkg.query import list_queries
 from paperkg.render import dataset, head, sparql, twins, vocab
 from paperkg.render.pages import Renderer
-from paperkg.render.write import MANIFEST, PageWriter, WriteReport, merge_counts, write_all
+from paperkg.render.write import MANIFEST, MadeFrom, PageWriter, WriteReport, write_made
 from paperkg.resources import bundled
 from paperkg.views import Queries, build_views
 
@@ -113,10 +113,11 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
         one_off.update(search.asset_files())
         search.write_records(stamp.parent / search.RECORDS, search.records(pages, config))
 
+    made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
     writer = PageWriter(docs_dir)
     writer.claim([page for page, _, _ in pages] + twins.paths(entities) + list(one_off) + list(DATASET_FILES))
     with stage("render"):
-        writer.add(*renderer.write(pages, docs_dir, workers=jobs))
+        writer.add(*renderer.write(pages, docs_dir, made, workers=jobs))
     with stage("dataset"):
         maker = twins.Twins(store, iris)  # the graph's sorted N-Triples, grouped for the twins
         writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out))
@@ -125,8 +126,9 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
         for path, data in sorted(one_off.items()):
             writer.write(path, data)
     with stage("twins"):
-        shares = parallel.map_shares(lambda share: write_all(docs_dir, maker.files(share)), entities, jobs)
-        writer.add(*merge_counts(shares))
+        shares = parallel.map_shares(lambda share: write_made(docs_dir, maker.made(share), made.before), entities, jobs)
+        writer.add(*made.add(shares))
+    made.save()
     report = writer.finish()
     stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(f"{fingerprint} {epoch}\n")
@@ -157,13 +159,14 @@ def pin_build_date(store: Store) -> str:
     return str(epoch)
 
 
-def pages_fingerprint(config: MkDocsConfig, settings: PageSettings) -> str:
-    """Everything the generated files are made from: every file of the graph directory and
-    of the site's and paperkg's templates and assets, the settings, and paperkg's code."""
+def pages_fingerprint(config: MkDocsConfig, settings: PageSettings, graph: bool = True) -> str:
+    """Everything the generated files are made from: every file of the graph directory (unless
+    not asked) and of the site's and paperkg's templates and assets, the settings, and paperkg's code."""
     digest = hashlib.sha256()
     digest.update(repr((config.site_url, config.site_name, config.docs_dir, settings.page_size, settings.home,
                         settings.sparql, settings.search, version("pyoxigraph"), version("jinja2"))).encode())
-    roots = [settings.graph_dir, settings.templates_dir, Path(__file__).parent,
+    roots = [settings.graph_dir] if graph else []
+    roots += [settings.templates_dir, Path(__file__).parent,
              *map(bundled, ("templates", "queries", "vocab.ttl", "assets", "oxigraph"))]
     for root in roots:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())

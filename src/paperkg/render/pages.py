@@ -6,6 +6,8 @@ Links between pages are relative `.md` paths, so MkDocs validates every one of t
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -18,7 +20,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from paperkg.errors import BuildError
 from paperkg.parallel import map_shares
 from paperkg.render.escape import html_text, md, url_part, yaml_string
-from paperkg.render.write import merge_counts, write_all
+from paperkg.render.write import Made, MadeFrom, write_made
 from paperkg.resources import bundled
 from paperkg.views import SiteView
 
@@ -64,6 +66,21 @@ def initial(sort_key: str) -> str:
     return first if "a" <= first <= "z" else "other"
 
 
+# The entity pages, whose view models pickle in a fraction of the time they take to render (at
+# 30k papers: 0.05 against 0.35 ms a paper, 0.2 against 0.7 ms an author). The list pages hold a
+# hundred entities each, all their papers with them: cheaper to render than to pickle.
+DIGESTED = frozenset({"paper.md.j2", "author.md.j2"})
+
+
+def context_digest(job: Job) -> str | None:
+    """A digest of everything an entity page is rendered from, its view models pickled; None
+    for the other pages, which are rendered every time."""
+    page, template, context = job
+    if template not in DIGESTED:
+        return None
+    return hashlib.blake2b(pickle.dumps((page, template, context), protocol=5), digest_size=16).hexdigest()
+
+
 class Renderer:
     def __init__(self, site_templates: Path | None, page_size: int, site_name: str):
         dirs = [d for d in (site_templates, bundled("templates")) if d is not None and d.is_dir()]
@@ -98,14 +115,17 @@ class Renderer:
         """A one-off page (search, SPARQL) from its template."""
         return self._render(template, page, **context)
 
-    def write(self, jobs: Sequence[Job], docs_dir: Path, workers: int = 1) -> tuple[list[str], int]:
+    def write(self, jobs: Sequence[Job], docs_dir: Path, made: MadeFrom, workers: int = 1) -> tuple[list[str], int]:
         """Render `jobs` and write each page whose bytes changed, in `workers` processes:
-        (pages written, pages unchanged). No process holds more than one page at a time."""
-        return merge_counts(map_shares(lambda share: write_all(docs_dir, self.pages(share)), jobs, workers))
+        (pages written, pages unchanged). No process holds more than one page at a time. A
+        page whose context is what it was at the last build is not rendered again."""
+        return made.add(map_shares(lambda share: write_made(docs_dir, self.made(share), made.before), jobs, workers))
 
-    def pages(self, jobs: Sequence[Job]) -> Iterator[tuple[str, str]]:
+    def made(self, jobs: Sequence[Job]) -> Iterator[Made]:
         for page, template, context in jobs:
-            yield page, self._render(template, page, **context)
+            render = lambda page=page, template=template, context=context: [  # noqa: E731
+                (page, self._render(template, page, **context))]
+            yield (page,), context_digest((page, template, context)), render
 
     def jobs(self, site: SiteView, home: bool = True) -> list[Job]:
         """Every generated page as (path under docs_dir, template, context)."""

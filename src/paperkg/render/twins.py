@@ -6,6 +6,7 @@ Built from one sorted N-Triples dump of the graph, grouped by document: no query
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
@@ -13,6 +14,7 @@ from pyoxigraph import RdfFormat, Store, parse, serialize
 
 from paperkg.graph.namespaces import Iris
 from paperkg.render.dataset import sorted_ntriples
+from paperkg.render.write import Made
 
 _LABELS = {
     "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
@@ -46,22 +48,28 @@ class Twins:
             if predicate == _AUTHOR:
                 self.authored[rest[:-2]].append(line)
 
-    def files(self, pages: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-        """('paper/ID/index.ttl', ...), ('paper/ID/index.jsonld', ...) for each entity page."""
-        prefixes = self.iris.prefixes()
+    def made(self, pages: Iterable[str]) -> Iterator[Made]:
+        """Each entity page's twins ('paper/ID/index.ttl', 'paper/ID/index.jsonld') with a
+        digest of their triples: they are serialised again only if those changed."""
         for page in pages:
-            directory = page.removesuffix("index.md")
-            document = self.iris.base + directory
-            lines = self.own.get(document, [])
-            it = f"<{document}#it>"
-            neighbours = {rest[:-2] for line in lines for rest in [line.split(" ", 2)[2]] if rest.startswith("<")}
-            extra = [label for n in sorted(neighbours) if not n.startswith(f"<{document}")
-                     for label in self.labels.get(n, ())]
-            for line in self.authored.get(it, ()):  # a person's papers, with their names
-                extra.append(line)
-                extra.extend(self.labels.get(line.split(" ", 1)[0], ()))
-            triples = sorted(set(lines) | set(extra))
-            data = "\n".join(triples).encode() + b"\n"
-            quads = list(parse(data, format=RdfFormat.N_TRIPLES))
-            yield directory + "index.ttl", serialize(quads, format=RdfFormat.TURTLE, prefixes=prefixes)
-            yield directory + "index.jsonld", serialize(quads, format=RdfFormat.JSON_LD)
+            triples = self._triples(page)
+            digest = hashlib.blake2b("\n".join(triples).encode(), digest_size=16).hexdigest()
+            yield tuple(paths([page])), digest, lambda page=page, triples=triples: self._serialize(page, triples)
+
+    def _triples(self, page: str) -> list[str]:
+        document = self.iris.base + page.removesuffix("index.md")
+        lines = self.own.get(document, [])
+        it = f"<{document}#it>"
+        neighbours = {rest[:-2] for line in lines for rest in [line.split(" ", 2)[2]] if rest.startswith("<")}
+        extra = [label for n in sorted(neighbours) if not n.startswith(f"<{document}")
+                 for label in self.labels.get(n, ())]
+        for line in self.authored.get(it, ()):  # a person's papers, with their names
+            extra.append(line)
+            extra.extend(self.labels.get(line.split(" ", 1)[0], ()))
+        return sorted(set(lines) | set(extra))
+
+    def _serialize(self, page: str, triples: list[str]) -> Iterator[tuple[str, bytes]]:
+        directory = page.removesuffix("index.md")
+        quads = list(parse("\n".join(triples).encode() + b"\n", format=RdfFormat.N_TRIPLES))
+        yield directory + "index.ttl", serialize(quads, format=RdfFormat.TURTLE, prefixes=self.iris.prefixes())
+        yield directory + "index.jsonld", serialize(quads, format=RdfFormat.JSON_LD)
