@@ -73,6 +73,7 @@ class PageSettings:
 class Generated:
     report: WriteReport
     heads: dict[str, str]  # page path under docs_dir -> what its HTML head gets
+    search: search.Indexer | None = None  # Pagefind, indexing the search records alongside the build
 
 
 def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = False) -> Generated:
@@ -85,18 +86,23 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
     docs_dir, jobs = Path(config.docs_dir), settings.jobs
     stamp = Path(config.config_file_path).parent / ".paperkg" / "pages-stamp"
     fingerprint = pages_fingerprint(config, settings)
-    if reuse and (kept := _kept_pages(stamp, fingerprint, docs_dir)) is not None:
+    records = stamp.parent / search.RECORDS
+    kept = _kept_pages(stamp, fingerprint, docs_dir) if reuse and (records.is_file() or not settings.search) else None
+    if kept is not None:
         epoch, count = kept
         if _USERS_EPOCH is None:
             os.environ["SOURCE_DATE_EPOCH"] = epoch
         log.info("pages    graph, templates and settings unchanged: the %d generated files stand", count)
-        return Generated(WriteReport([], count, []), {})
+        return Generated(WriteReport([], count, []), {}, _start_search(stamp.parent) if settings.search else None)
     stamp.unlink(missing_ok=True)
     with stage("graph"):
         store = load_graph(settings.graph_dir, iris)
         epoch = pin_build_date(store)
+        triples = len(store)
+        maker = twins.Twins(store, iris)  # the sorted triples, grouped per document; the N-Triples dump too
     with stage("views"):
         site = build_views(store, iris, Queries(settings.graph_dir))
+    del store  # the rest is made from the views and the sorted triples: its memory goes back now
     renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
     pages = renderer.jobs(site, home=settings.home)
     entity_heads = head.heads(site, iris)
@@ -108,10 +114,12 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
     if settings.sparql:
         with stage("sparql"):
             one_off.update(sparql_page(renderer, site, iris, settings.graph_dir))
-    if settings.search:  # the page and the records; the plugin has Pagefind index them after the build
+    indexer = None
+    if settings.search:  # the page, and its index made from the records while the pages are built
         one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS)
         one_off.update(search.asset_files())
-        search.write_records(stamp.parent / search.RECORDS, search.records(pages, config))
+        search.write_records(records, search.records(pages, config))
+        indexer = _start_search(stamp.parent)
 
     made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
     writer = PageWriter(docs_dir)
@@ -119,10 +127,9 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
     with stage("render"):
         writer.add(*renderer.write(pages, docs_dir, made, workers=jobs))
     with stage("dataset"):
-        maker = twins.Twins(store, iris)  # the graph's sorted N-Triples, grouped for the twins
         writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out))
         writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
-        writer.write(dataset.VOID, dataset.void(store, iris, site, config.site_name))
+        writer.write(dataset.VOID, dataset.void(triples, iris, site, config.site_name))
         for path, data in sorted(one_off.items()):
             writer.write(path, data)
     with stage("twins"):
@@ -137,7 +144,13 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
         len(site.papers), len(site.persons), len(site.topics),
         len(report.written), report.unchanged, len(report.removed),
     )
-    return Generated(report, entity_heads)
+    return Generated(report, entity_heads, indexer)
+
+
+def _start_search(state_dir: Path) -> search.Indexer:
+    indexer = search.Indexer(state_dir)
+    indexer.start()
+    return indexer
 
 
 _USERS_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")  # as the user started paperkg; it wins

@@ -20,7 +20,6 @@ from mkdocs.plugins import BasePlugin
 from paperkg.build import PageSettings, generate_pages, stage
 from paperkg.errors import PaperkgError
 from paperkg.render.dataset import VOID
-from paperkg.search import index_site
 
 log = logging.getLogger("paperkg")
 
@@ -119,17 +118,24 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         well_known = Path(config.site_dir) / ".well-known"
         well_known.mkdir(parents=True, exist_ok=True)
         (well_known / "void").write_bytes((Path(config.docs_dir) / VOID).read_bytes())
-        if not self.config.search:
+        indexer = self.generated.search
+        if indexer is None:
             return
         try:
-            with stage("search"):
-                count = index_site(self.root / ".paperkg", Path(config.site_dir))
+            with stage("search"):  # waiting for Pagefind, which ran alongside the build
+                seconds = indexer.finish()
+                installed = indexer.install(Path(config.site_dir))
         except PaperkgError as error:
             raise PluginError(str(error)) from None
-        if count is None:
+        if seconds is not None:
+            log.info("search   %d pages indexed in %.1f s, alongside the build", indexer.count, seconds)
+        elif not installed:
             log.info("search   the searchable pages did not change: the index stands")
-        else:
-            log.info("search   %d pages indexed", count)
+
+    def on_build_error(self, error: Exception) -> None:
+        generated = getattr(self, "generated", None)
+        if generated is not None and generated.search is not None:
+            generated.search.cancel()
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         settings = self.settings()

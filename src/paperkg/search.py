@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -95,33 +97,74 @@ def write_records(path: Path, found: Iterable[dict[str, object]]) -> bool:
     return True
 
 
-def index_site(state_dir: Path, site_dir: Path) -> int | None:
-    """Write site_dir/pagefind/ from the records in state_dir; returns how many pages it
-    indexes, or None when the index there was made from the same records."""
-    records_file, stamp = state_dir / RECORDS, state_dir / STAMP
-    digest = hashlib.sha256(records_file.read_bytes()).hexdigest()
-    if (site_dir / OUTPUT).is_dir() and stamp.is_file() and stamp.read_text() == digest:
-        return None
-    stamp.unlink(missing_ok=True)
-    count = index_records(records_file, site_dir)
-    stamp.write_text(digest)
-    return count
+class Indexer:
+    """Pagefind indexing the search records in the background, while the pages are built: the
+    index is made from the records alone, not from the built HTML.
+
+    The index is kept in the project's .paperkg/pagefind/ with the digest of the records it was
+    made from (.paperkg/search-stamp), made again only when they change, and put into each built
+    site as site_dir/pagefind/ (hard links where the file system allows)."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.records, self.stamp = state_dir / RECORDS, state_dir / STAMP
+        self.kept, self.next = state_dir / OUTPUT, state_dir / f"{OUTPUT}.next"
+        self.digest = hashlib.sha256(self.records.read_bytes()).hexdigest()
+        self.process: subprocess.Popen | None = None
+        self.started = 0.0
+        self.count: int | None = None  # pages indexed by this build's run, if it ran
+
+    def start(self) -> None:
+        """Start Pagefind unless the kept index was made from these records."""
+        if self.kept.is_dir() and self.stamp.is_file() and self.stamp.read_text() == self.digest:
+            return
+        node = shutil.which("node")
+        if node is None:
+            raise BuildError("Node.js is needed to run Pagefind for the search index (`node` on PATH); "
+                             "or turn search off (plugins: paperkg: search: false)")
+        command = [node, str(_SCRIPT), str(pagefind_package()), str(self.next)]
+        # Pagefind names its files by content and never deletes: start from an empty directory.
+        shutil.rmtree(self.next, ignore_errors=True)
+        self.started = time.perf_counter()
+        with self.records.open("rb") as lines:
+            self.process = subprocess.Popen(command, stdin=lines, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                            text=True)
+
+    def finish(self) -> float | None:
+        """Wait for the run, if one was started, and keep its index; returns its seconds."""
+        if self.process is None:
+            return None
+        out, err = self.process.communicate()
+        seconds = time.perf_counter() - self.started
+        failed = self.process.returncode
+        self.process = None
+        if failed:
+            message = " ".join(err.split()) or f"exit code {failed}"
+            raise BuildError(f"Pagefind could not index {self.records}: {message}")
+        self.stamp.unlink(missing_ok=True)
+        shutil.rmtree(self.kept, ignore_errors=True)
+        self.next.rename(self.kept)
+        self.stamp.write_text(self.digest)
+        self.count = int(out.split()[-1])
+        return seconds
+
+    def install(self, site_dir: Path) -> bool:
+        """Put the kept index into site_dir/pagefind/; False when it is there already."""
+        target = site_dir / OUTPUT
+        if sorted(p.name for p in target.glob("*.pf_meta")) == sorted(p.name for p in self.kept.glob("*.pf_meta")):
+            return False  # the page list's name is its content's hash: the same index
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(self.kept, target, copy_function=_link_or_copy)
+        return True
+
+    def cancel(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.communicate()
+            self.process = None
 
 
-def index_records(records_file: Path, site_dir: Path) -> int:
-    """Write site_dir/pagefind/ from a records file; returns how many pages it indexes."""
-    node = shutil.which("node")
-    if node is None:
-        raise BuildError("Node.js is needed to run Pagefind for the search index (`node` on PATH); "
-                         "or turn search off (plugins: paperkg: search: false)")
-    # Pagefind names its files by content and never deletes: clear what an earlier build left.
-    shutil.rmtree(site_dir / OUTPUT, ignore_errors=True)
-    with records_file.open("rb") as lines:
-        done = subprocess.run(
-            [node, str(_SCRIPT), str(pagefind_package()), str(site_dir / OUTPUT)],
-            stdin=lines, capture_output=True, text=True,
-        )
-    if done.returncode != 0:
-        message = " ".join(done.stderr.split()) or f"exit code {done.returncode}"
-        raise BuildError(f"Pagefind could not index {site_dir}: {message}")
-    return int(done.stdout.split()[-1])
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

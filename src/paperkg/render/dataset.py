@@ -58,7 +58,7 @@ def write_turtle(graph_dir: Path, iris: Iris, out: BinaryIO) -> None:
         out.write(text)
 
 
-def void(store: Store, iris: Iris, site: SiteView, title: str) -> str:
+def void(triples: int, iris: Iris, site: SiteView, title: str) -> str:
     base = iris.base
     example = f"<{base}{site.papers[0].page.removesuffix('index.md')}#it> , " if site.papers else ""
     classes = (("schema:ScholarlyArticle", len(site.papers)), ("schema:Person", len(site.persons)),
@@ -84,7 +84,7 @@ def void(store: Store, iris: Iris, site: SiteView, title: str) -> str:
         <http://purl.org/dc/terms/> , <{base}ns#> ;
     void:exampleResource {example}<{base}topic/cs.DC/#it> ;
     void:dataDump <{base}{DUMP_NT}> , <{base}{DUMP_TTL}> ;
-    void:triples {len(store)} ;
+    void:triples {triples} ;
     void:entities {sum(n for _, n in classes)} ;
     void:classPartition
         {partitions} ;
