@@ -52,7 +52,7 @@ from update_page import write_update_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-OURS = ("graph", "views", "sparql", "render", "dataset", "twins")  # paperkg's stages inside MkDocs' build
+OURS = ("graph", "views", "sparql", "render", "dataset", "twins", "link")  # paperkg's stages inside MkDocs' build
 STAGE = re.compile(r"^paperkg: (\w+)\s+([\d.]+) s(?:, peak RSS (\d+) MiB)?", re.MULTILINE)
 WORKER = re.compile(r"^paperkg: worker\s+peak RSS (\d+) MiB", re.MULTILINE)
 CHANGED = re.compile(r"html\s+(full|incremental) build: (\d+) pages changed")
@@ -260,6 +260,7 @@ def report(results: list[SizeResult], seed: int) -> str:
     ]
     for r in results:
         s = {name: f"{r.stages.get(name, (0.0, None))[0]:.1f} s" for name in (*OURS, "search")}
+        s["twins"] = f"{r.stages.get('twins', (0.0, None))[0] + r.stages.get('link', (0.0, None))[0]:.1f} s"  # + link
         peak = max(r.ingest.peak_mib, r.build.peak_mib)
         lines.append(
             f"| {r.papers:,} | {r.markdown_pages:,} | {r.files:,} | {r.ingest.seconds:.1f} s | {r.build.seconds:.1f} s "
@@ -307,7 +308,8 @@ def report(results: list[SizeResult], seed: int) -> str:
         "its triples, *views* runs "
         "the bulk queries, *render* fills the templates and writes the pages that changed (entity pages only when "
         "their views changed), *dataset* writes the dumps and VoID, *twins* the "
-        "per-entity Turtle/JSON-LD (only when their triples changed); *MkDocs' own* is the rest of `mkdocs build` "
+        "per-entity Turtle/JSON-LD (only when their triples changed) outside the docs_dir, and *link* puts "
+        "them into the built site; *MkDocs' own* is the rest of `mkdocs build` "
         "(Markdown to HTML, theme, copying static files) and *search index* is Pagefind indexing paperkg's "
         "records (the first search is the search page's own UI; its filters load when opened). Pages/s = Markdown "
         "pages / (ingest + build). The bare build has the same docs_dir and theme without the paperkg plugin, "

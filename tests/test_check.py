@@ -59,10 +59,10 @@ def test_twins_are_parsed(project: Path) -> None:
     result = run(project, "check")
     assert result.exit_code == 0, result.output
     count = int(result.output.rsplit(";", 1)[1].split()[0])
-    site = project / "site"
+    site = project / "public"  # every twin the site has, and the dataset's and vocabulary's Turtle
     assert count == len(list(site.rglob("index.ttl"))) + len(list(site.rglob("index.jsonld")))
     assert count > 2 * 100  # every paper, author and topic page has two
-    broken = project / "site" / "paper" / "2202.12139" / "index.ttl"
+    broken = project / ".paperkg" / "twins" / "paper" / "2202.12139" / "index.ttl"
     broken.write_text(broken.read_text()[:-40])
     result = run(project, "check")
     assert result.exit_code == 1 and f"twin does not parse: {broken}" in result.output

@@ -81,7 +81,7 @@ def test_an_incremental_build_remakes_only_the_entity_pages_whose_views_changed(
     run("build", "--project", site)
     docs = site / "site"
     untouched = sorted(docs.glob("author/*/index.md"))[0]
-    twin = untouched.with_name("index.ttl")
+    twin = site / ".paperkg" / "twins" / untouched.relative_to(docs).with_name("index.ttl")
     (original_page, original_twin) = untouched.read_bytes(), twin.read_bytes()
     untouched.write_bytes(original_page + b"\nedited\n")
     twin.write_bytes(original_twin + b"# edited\n")

@@ -293,7 +293,7 @@ def test_serve_answers_over_http(tmp_path: Path) -> None:
 
 def test_mkdocs_serve_keeps_the_configured_iris(tmp_path: Path) -> None:
     directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
-    twin_file = directory / "site" / "paper" / "1605.08386" / "index.ttl"
+    twin_file = directory / ".paperkg" / "twins" / "paper" / "1605.08386" / "index.ttl"
     before = twin_file.read_bytes()
     port = free_port()
     mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent))
@@ -302,7 +302,7 @@ def test_mkdocs_serve_keeps_the_configured_iris(tmp_path: Path) -> None:
     try:
         twin = wait_for(f"http://127.0.0.1:{port}/s/paper/1605.08386/index.ttl", server)
         assert "<https://example.org/s/paper/1605.08386/#it>" in twin
-        assert twin_file.read_bytes() == before  # the docs_dir is not rewritten for the local address
+        assert twin_file.read_bytes() == before  # not rewritten for the local address
     finally:
         server.terminate()
         server.wait(timeout=30)

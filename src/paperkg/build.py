@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,27 +74,40 @@ class PageSettings:
 class Generated:
     report: WriteReport
     heads: dict[str, str]  # page path under docs_dir -> what its HTML head gets
+    twins: WriteReport  # the entity twins, in the twins directory
+    twins_dir: Path
     search: search.Indexer | None = None  # Pagefind, indexing the search records alongside the build
 
 
+def twins_dir(project_root: Path) -> Path:
+    """Where the entity twins are kept: outside the docs_dir, so MkDocs never lists, checks or
+    copies their hundreds of thousands of files; the plugin links them into the built site."""
+    return project_root / ".paperkg" / "twins"
+
+
 def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = False) -> Generated:
-    """Every generated file into the docs_dir, written as it is made (only when its bytes
-    changed): the Markdown pages and entity twins by `settings.jobs` processes.
+    """Every generated file, written as it is made (only when its bytes changed): the Markdown
+    pages into the docs_dir and the entity twins into `twins_dir`, by `settings.jobs` processes.
 
     With `reuse` (an incremental build), nothing is generated when nothing they are made
     from changed since the last time: the graph, the templates, the settings, paperkg."""
     iris = iris_for(config)
     docs_dir, jobs = Path(config.docs_dir), settings.jobs
     stamp = Path(config.config_file_path).parent / ".paperkg" / "pages-stamp"
+    twins_root = twins_dir(stamp.parent.parent)
     fingerprint = pages_fingerprint(config, settings)
     records = stamp.parent / search.RECORDS
-    kept = _kept_pages(stamp, fingerprint, docs_dir) if reuse and (records.is_file() or not settings.search) else None
+    kept = None
+    if reuse and (records.is_file() or not settings.search):
+        kept = _kept_pages(stamp, fingerprint, (docs_dir, twins_root))
     if kept is not None:
-        epoch, count = kept
+        epoch, pages_kept, twins_kept = kept
         if _USERS_EPOCH is None:
             os.environ["SOURCE_DATE_EPOCH"] = epoch
-        log.info("pages    graph, templates and settings unchanged: the %d generated files stand", count)
-        return Generated(WriteReport([], count, []), {}, _start_search(stamp.parent) if settings.search else None)
+        log.info("pages    graph, templates and settings unchanged: the %d generated files stand",
+                 pages_kept + twins_kept)
+        indexer = _start_search(stamp.parent) if settings.search else None
+        return Generated(WriteReport([], pages_kept, []), {}, WriteReport([], twins_kept, []), twins_root, indexer)
     stamp.unlink(missing_ok=True)
     with stage("graph"):
         store = load_graph(settings.graph_dir, iris)
@@ -122,8 +136,11 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
         indexer = _start_search(stamp.parent)
 
     made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
-    writer = PageWriter(docs_dir)
-    writer.claim([page for page, _, _ in pages] + twins.paths(entities) + list(one_off) + list(DATASET_FILES))
+    writer, twin_writer = PageWriter(docs_dir), PageWriter(twins_root)
+    twin_paths = twins.paths(entities)
+    writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
+    twin_writer.claim(twin_paths)
+    writer.refuse_others(twin_paths)  # a file of the docs_dir's own would be copied over them
     with stage("render"):
         writer.add(*renderer.write(pages, docs_dir, made, workers=jobs))
     with stage("dataset"):
@@ -133,18 +150,20 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
         for path, data in sorted(one_off.items()):
             writer.write(path, data)
     with stage("twins"):
-        shares = parallel.map_shares(lambda share: write_made(docs_dir, maker.made(share), made.before), entities, jobs)
-        writer.add(*made.add(shares))
+        make_twins = lambda share: write_made(twins_root, maker.made(share), made.before)  # noqa: E731
+        shares = parallel.map_shares(make_twins, entities, jobs)
+        twin_writer.add(*made.add(shares))
     made.save()
-    report = writer.finish()
+    report, twins_report = writer.finish(), twin_writer.finish()
     stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(f"{fingerprint} {epoch}\n")
     log.info(
-        "pages    %d papers, %d authors, %d topics: %d pages written, %d unchanged, %d removed",
-        len(site.papers), len(site.persons), len(site.topics),
-        len(report.written), report.unchanged, len(report.removed),
+        "pages    %d papers, %d authors, %d topics: %d pages written, %d unchanged, %d removed; "
+        "twins %d written, %d unchanged, %d removed",
+        len(site.papers), len(site.persons), len(site.topics), len(report.written), report.unchanged,
+        len(report.removed), len(twins_report.written), twins_report.unchanged, len(twins_report.removed),
     )
-    return Generated(report, entity_heads, indexer)
+    return Generated(report, entity_heads, twins_report, twins_root, indexer)
 
 
 def _start_search(state_dir: Path) -> search.Indexer:
@@ -189,18 +208,19 @@ def pages_fingerprint(config: MkDocsConfig, settings: PageSettings, graph: bool 
     return digest.hexdigest()
 
 
-def _kept_pages(stamp: Path, fingerprint: str, docs_dir: Path) -> tuple[str, int] | None:
-    """(build epoch, files) when the last generated files were made from the same sources and
-    are all still there."""
+def _kept_pages(stamp: Path, fingerprint: str, roots: tuple[Path, Path]) -> tuple[str, int, int] | None:
+    """(build epoch, pages, twins) when the last generated files were made from the same
+    sources and are all still there."""
     try:
         made_from, epoch = stamp.read_text().split()
-        listed = (docs_dir / MANIFEST).read_text("utf-8").split("\n")
+        listed = [[path for path in (root / MANIFEST).read_text("utf-8").split("\n") if path] for root in roots]
     except (OSError, ValueError):
         return None
-    paths = [path for path in listed if path]
-    if made_from != fingerprint or not all((docs_dir / path).is_file() for path in paths):
+    if made_from != fingerprint:
         return None
-    return epoch, len(paths)
+    if not all((root / path).is_file() for root, paths in zip(roots, listed, strict=True) for path in paths):
+        return None
+    return epoch, len(listed[0]), len(listed[1])
 
 
 def sparql_page(renderer: Renderer, site, iris, graph_dir: Path) -> dict[str, str | bytes]:
@@ -212,6 +232,27 @@ def sparql_page(renderer: Renderer, site, iris, graph_dir: Path) -> dict[str, st
         engine_version=sparql.engine_version(),
     )
     return {sparql.PAGE: page, **sparql.asset_files()}
+
+
+def put_twins(generated: Generated, site_dir: Path, everything: bool) -> int:
+    """Link the entity twins into the built site (copy them where links cannot be made): all of
+    them after a full build, else those written or removed by this one. Returns how many."""
+    report, source = generated.twins, generated.twins_dir
+    if everything:
+        paths = [path for path in (source / MANIFEST).read_text("utf-8").split("\n") if path]
+    else:
+        paths = report.written
+        for path in report.removed:
+            (site_dir / path).unlink(missing_ok=True)
+    for path in paths:
+        target = site_dir / path
+        target.unlink(missing_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source / path, target)
+        except OSError:  # another file system
+            shutil.copyfile(source / path, target)
+    return len(paths)
 
 
 def build_site(project: Project, full: bool = False, jobs: int | None = None) -> None:

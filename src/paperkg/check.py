@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,13 +62,14 @@ def check(store: Store, iris: Iris, shapes: Path) -> list[Violation]:
     return sorted(violations, key=str)
 
 
-def check_twins(docs_dir: Path, iris: Iris) -> tuple[int, list[str]]:
-    """Parse every generated twin (index.ttl, index.jsonld) under the docs_dir: (how many,
-    the ones that do not parse, each with its error)."""
+def check_twins(directories: Iterable[Path], iris: Iris) -> tuple[int, list[str]]:
+    """Parse every generated twin (index.ttl, index.jsonld) under these directories (the twins'
+    and the docs_dir, which has the dataset's and the vocabulary's): (how many, the ones that
+    do not parse, each with its error)."""
     formats = {"index.ttl": RdfFormat.TURTLE, "index.jsonld": RdfFormat.JSON_LD}
     count, broken = 0, []
     for name, rdf_format in formats.items():
-        for path in sorted(docs_dir.rglob(name)):
+        for path in sorted(p for directory in directories for p in directory.rglob(name)):
             count += 1
             try:
                 for _ in pyoxigraph_parse(path=str(path), format=rdf_format, base_iri=iris.base):

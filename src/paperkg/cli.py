@@ -235,6 +235,7 @@ def push(endpoint: str, graph_iri: str | None, merge: bool, project_dir: Path | 
 def check(project_dir: Path | None) -> None:
     """Validate the graph against its SHACL shapes (graph/shapes.ttl) and parse every built
     twin (index.ttl, index.jsonld); list every violation."""
+    from paperkg.build import twins_dir
     from paperkg.check import check as check_graph
     from paperkg.check import check_twins, shapes_path
     from paperkg.config import load_project
@@ -245,7 +246,7 @@ def check(project_dir: Path | None) -> None:
     violations = check_graph(store, project.iris, shapes_path(project.graph_dir))
     for violation in violations:
         click.echo(f"paperkg: violation: {violation}", err=True)
-    twins, broken = check_twins(project.docs_dir, project.iris)
+    twins, broken = check_twins((twins_dir(project.root), project.docs_dir), project.iris)
     for problem in broken:
         click.echo(f"paperkg: twin does not parse: {problem}", err=True)
     if violations or broken:

@@ -17,7 +17,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from paperkg.build import PageSettings, generate_pages, stage
+from paperkg.build import PageSettings, generate_pages, put_twins, stage
 from paperkg.errors import PaperkgError
 from paperkg.render.dataset import VOID
 
@@ -118,6 +118,9 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         well_known = Path(config.site_dir) / ".well-known"
         well_known.mkdir(parents=True, exist_ok=True)
         (well_known / "void").write_bytes((Path(config.docs_dir) / VOID).read_bytes())
+        with stage("link"):
+            count = put_twins(self.generated, Path(config.site_dir), everything=not self.incremental)
+        log.info("link     %d twins put into the site", count)
         indexer = self.generated.search
         if indexer is None:
             return
