@@ -156,16 +156,18 @@ def serve_startup(project: Path, limit: float) -> float | None:
 
 
 def first_search(site: Path, term: str) -> tuple[int, int, int]:
-    """Bytes and files Pagefind fetches for a first search of `term` on the search page: as
-    served here (no compression), and as a host that gzips its responses would send them
-    (GitHub Pages, GitLab Pages and most others do; Pagefind's index files are gzipped already)."""
+    """Bytes and files a first search of `term` on the search page fetches (Pagefind's engine and
+    index, and the page's own search UI): as served here (no compression), and as a host that
+    gzips its responses would send them (GitHub Pages, GitLab Pages and most others do;
+    Pagefind's index files are gzipped already)."""
     from playwright.sync_api import sync_playwright
 
     with serve_directory(site) as origin, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()
         fetched: list[bytes] = []
-        page.on("response", lambda r: fetched.append(r.body()) if "/pagefind/" in r.url else None)
+        searching = ("/pagefind/", "/search.js", "/search.css")
+        page.on("response", lambda r: fetched.append(r.body()) if any(p in r.url for p in searching) else None)
         page.goto(origin + "search/?q=" + term)
         page.wait_for_selector(".paperkg-search__result", timeout=120_000)
         page.wait_for_load_state("networkidle")

@@ -135,26 +135,31 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
         search.write_records(records, search.records(pages, config))
         indexer = _start_search(stamp.parent)
 
-    made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
-    writer, twin_writer = PageWriter(docs_dir), PageWriter(twins_root)
-    twin_paths = twins.paths(entities)
-    writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
-    twin_writer.claim(twin_paths)
-    writer.refuse_others(twin_paths)  # a file of the docs_dir's own would be copied over them
-    with stage("render"):
-        writer.add(*renderer.write(pages, docs_dir, made, workers=jobs))
-    with stage("dataset"):
-        writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out))
-        writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
-        writer.write(dataset.VOID, dataset.void(triples, iris, site, config.site_name))
-        for path, data in sorted(one_off.items()):
-            writer.write(path, data)
-    with stage("twins"):
-        make_twins = lambda share: write_made(twins_root, maker.made(share), made.before)  # noqa: E731
-        shares = parallel.map_shares(make_twins, entities, jobs)
-        twin_writer.add(*made.add(shares))
-    made.save()
-    report, twins_report = writer.finish(), twin_writer.finish()
+    try:
+        made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
+        writer, twin_writer = PageWriter(docs_dir), PageWriter(twins_root)
+        twin_paths = twins.paths(entities)
+        writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
+        twin_writer.claim(twin_paths)
+        writer.refuse_others(twin_paths)  # a file of the docs_dir's own would be copied over them
+        with stage("render"):
+            writer.add(*renderer.write(pages, docs_dir, made, workers=jobs))
+        with stage("dataset"):
+            writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out))
+            writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
+            writer.write(dataset.VOID, dataset.void(triples, iris, site, config.site_name))
+            for path, data in sorted(one_off.items()):
+                writer.write(path, data)
+        with stage("twins"):
+            make_twins = lambda share: write_made(twins_root, maker.made(share), made.before)  # noqa: E731
+            shares = parallel.map_shares(make_twins, entities, jobs)
+            twin_writer.add(*made.add(shares))
+        made.save()
+        report, twins_report = writer.finish(), twin_writer.finish()
+    except BaseException:
+        if indexer is not None:  # Pagefind must not outlive a failed build
+            indexer.cancel()
+        raise
     stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(f"{fingerprint} {epoch}\n")
     log.info(

@@ -1,5 +1,5 @@
-"""The search stage: Pagefind writes a chunked static index (and its UI) under
-site_dir/pagefind/, so a search downloads only the few chunks it needs.
+"""The search stage: Pagefind writes a chunked static index under site_dir/pagefind/, which the
+search page's own UI (assets/search.js) queries: a search downloads only the few chunks it needs.
 
 paperkg hands Pagefind one record per searchable page, made from the graph's views: papers
 (title, authors and abstract; filters by topic and year), topics (their names) and the A-Z
@@ -35,7 +35,7 @@ from paperkg.resources import bundled, checkout_path
 
 OUTPUT = "pagefind"  # the search page looks for the index and UI here
 RECORDS = "search-records.jsonl"  # under .paperkg/: what the next index is made from
-STAMP = "search-stamp"  # under .paperkg/: the digest of the records the index in site_dir was made from
+STAMP = "search-stamp"  # under .paperkg/: the digest of the records .paperkg/pagefind/ was made from
 _SCRIPT = Path(__file__).with_name("search_index.mjs")
 PAGE_FILES = ("search.js", "search.css")  # the search page's own UI, from assets/
 
@@ -85,16 +85,12 @@ def records(jobs: Iterable[Job], config: MkDocsConfig) -> Iterator[dict[str, obj
                "meta": {"title": " ".join(title.split()), **meta}, "filters": filters}
 
 
-def write_records(path: Path, found: Iterable[dict[str, object]]) -> bool:
-    """Write the records as JSON lines, sorted by URL (the same site, the same bytes); False
-    when the file holds them already."""
-    lines = sorted(json.dumps(record, ensure_ascii=False, sort_keys=True) for record in found)
-    data = ("\n".join(lines) + "\n").encode("utf-8")
-    if path.is_file() and path.read_bytes() == data:
-        return False
+def write_records(path: Path, found: Iterable[dict[str, object]]) -> None:
+    """Write the records as JSON lines, sorted by URL: the same site, the same bytes."""
+    ordered = sorted(found, key=lambda record: record["url"])
+    lines = [json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n" for record in ordered]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return True
+    path.write_text("".join(lines), "utf-8")
 
 
 class Indexer:

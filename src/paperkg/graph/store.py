@@ -18,6 +18,7 @@ import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import groupby
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, RdfFormat, Store
@@ -33,6 +34,17 @@ _XSD_INTEGER = "^^<http://www.w3.org/2001/XMLSchema#integer>"
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _DIGITS = re.compile(r"(\d+)")
+
+
+def sorted_ntriples(store: Store) -> list[str]:
+    """The default graph's N-Triples lines, sorted. Dumped through a temporary file and read
+    line by line: the whole dump is never in memory as one string beside its lines."""
+    with tempfile.TemporaryFile() as dump:
+        store.dump(dump, format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+        dump.seek(0)
+        lines = [line.decode().rstrip("\n") for line in dump]
+    lines.sort()
+    return lines
 
 
 def data_files(graph_dir: Path) -> list[Path]:
@@ -119,20 +131,22 @@ class TurtleWriter:
         return "other.ttl"
 
     def render(self, store: Store) -> dict[str, bytes]:
-        """{relative file name: Turtle bytes} for the whole default graph."""
-        by_subject: dict[str, list[str]] = defaultdict(list)
+        """{relative file name: Turtle bytes} for the whole default graph. The sorted triples
+        come subject by subject: each subject's block is made as it comes, so the graph is
+        never held a second time as per-subject lists."""
+        shards: dict[str, list[tuple[tuple, str]]] = defaultdict(list)
         term = self.term
-        ntriples = store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
-        for line in ntriples.decode("utf-8").splitlines():
+        for subject, lines in groupby(sorted_ntriples(store), key=lambda line: line.split(" ", 1)[0]):
             # "<s> <p> object ." -- the model has no blank nodes, and IRIs hold no spaces
-            subject, predicate, rest = line.split(" ", 2)
-            by_subject[subject].append(f"{term(predicate)} {term(rest[:-2])}")
-
-        shards: dict[str, list[str]] = defaultdict(list)
-        for subject in sorted(by_subject, key=subject_key):
-            body = " ;\n    ".join(sorted(by_subject[subject]))  # "a ..." sorts before "ax:", "bibo:"...
-            shards[self.shard(subject[1:-1])].append(f"{term(subject)}\n    {body} .\n")
-        return {name: (self.header + "\n" + "\n".join(blocks)).encode("utf-8") for name, blocks in shards.items()}
+            pairs = (line.split(" ", 2)[1:] for line in lines)
+            body = " ;\n    ".join(sorted(f"{term(predicate)} {term(rest[:-2])}" for predicate, rest in pairs))
+            # "a ..." sorts before "ax:", "bibo:"...
+            block = f"{term(subject)}\n    {body} .\n"
+            shards[self.shard(subject[1:-1])].append(((subject_key(subject), subject), block))
+        return {
+            name: (self.header + "\n" + "\n".join(block for _, block in sorted(blocks))).encode("utf-8")
+            for name, blocks in shards.items()
+        }
 
 
 def subject_key(term: str) -> tuple[str, bool, list[object]]:

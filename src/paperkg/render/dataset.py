@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import gzip
 import io
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import DefaultGraph, RdfFormat, Store
+from pyoxigraph import Store
 
 from paperkg.graph.namespaces import Iris
-from paperkg.graph.store import shard_files
+from paperkg.graph.store import shard_files, sorted_ntriples
 from paperkg.views import SiteView
 
 DUMP_NT = "dump/graph.nt.gz"
@@ -29,17 +28,6 @@ def ntriples_gz(store: Store) -> bytes:
     buffer = io.BytesIO()
     write_ntriples_gz(sorted_ntriples(store), buffer)
     return buffer.getvalue()
-
-
-def sorted_ntriples(store: Store) -> list[str]:
-    """The default graph's N-Triples lines, sorted. Dumped through a temporary file and read
-    line by line: the whole dump is never in memory as one string beside its lines."""
-    with tempfile.TemporaryFile() as dump:
-        store.dump(dump, format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
-        dump.seek(0)
-        lines = [line.decode().rstrip("\n") for line in dump]
-    lines.sort()
-    return lines
 
 
 def write_ntriples_gz(sorted_lines: Sequence[str], out: BinaryIO, batch: int = 10_000) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pyoxigraph import RdfFormat, Store, parse, serialize
 
 from paperkg.graph.namespaces import Iris
-from paperkg.render.dataset import sorted_ntriples
+from paperkg.graph.store import sorted_ntriples
 from paperkg.render.write import Made
 
 _LABELS = {
