@@ -52,7 +52,8 @@ from update_page import write_update_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-OURS = ("graph", "views", "sparql", "render", "dataset", "twins", "link")  # paperkg's stages inside MkDocs' build
+# paperkg's stages inside MkDocs' build
+OURS = ("graph", "views", "triples", "sparql", "render", "dataset", "twins", "link")
 STAGE = re.compile(r"^paperkg: (\w+)\s+([\d.]+) s(?:, peak RSS (\d+) MiB)?", re.MULTILINE)
 WORKER = re.compile(r"^paperkg: worker\s+peak RSS (\d+) MiB", re.MULTILINE)
 CHANGED = re.compile(r"html\s+(full|incremental) build: (\d+) pages changed")
@@ -306,9 +307,9 @@ def report(results: list[SizeResult], seed: int) -> str:
         + f"; the MkDocs workers' peak RSS {worker_peak(big.build.output)}. Incremental build "
         f"({big.update_changed:,} pages changed): " + stage_list(big.update_stages) + ".",
         "",
-        "Stages: *ingest* reads the snapshot, merges and writes `graph/`; in *build*, *graph* loads it and sorts "
-        "its triples, *views* runs "
-        "the bulk queries, *render* fills the templates and writes the pages that changed (entity pages only when "
+        "Stages: *ingest* reads the snapshot, merges and writes `graph/`; in *build*, *graph* loads it, *views* runs "
+        "the bulk queries, *triples* sorts the graph's triples (the store is let go first), *render* fills the "
+        "templates and writes the pages that changed (entity pages only when "
         "their views changed), *dataset* writes the dumps and VoID, *twins* the "
         "per-entity Turtle/JSON-LD (only when their triples changed) outside the docs_dir, and *link* puts "
         "them into the built site; *MkDocs' own* is the rest of `mkdocs build` "

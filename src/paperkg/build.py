@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from pyoxigraph import Store
 from paperkg import parallel, search
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
-from paperkg.graph.store import load_graph
+from paperkg.graph.store import dump_ntriples, load_graph, sorted_lines
 from paperkg.query import list_queries
 from paperkg.render import dataset, head, sparql, twins, vocab
 from paperkg.render.pages import Renderer
@@ -109,14 +110,19 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
         indexer = _start_search(stamp.parent) if settings.search else None
         return Generated(WriteReport([], pages_kept, []), {}, WriteReport([], twins_kept, []), twins_root, indexer)
     stamp.unlink(missing_ok=True)
-    with stage("graph"):
-        store = load_graph(settings.graph_dir, iris)
-        epoch = pin_build_date(store)
-        triples = len(store)
-        maker = twins.Twins(store, iris)  # the sorted triples, grouped per document; the N-Triples dump too
-    with stage("views"):
-        site = build_views(store, iris, Queries(settings.graph_dir))
-    del store  # the rest is made from the views and the sorted triples: its memory goes back now
+    with tempfile.TemporaryFile() as dump:
+        with stage("graph"):
+            store = load_graph(settings.graph_dir, iris)
+            epoch = pin_build_date(store)
+            triples = len(store)
+            dump_ntriples(store, dump)  # kept on disk until the store is gone
+        with stage("views"):
+            site = build_views(store, iris, Queries(settings.graph_dir))
+        # The rest is made from the views and the triples: the store's memory goes back first.
+        del store
+        parallel.release_freed_memory()
+        with stage("triples"):
+            maker = twins.Twins(sorted_lines(dump), iris)  # grouped per document; the N-Triples dump too
     renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
     pages = renderer.jobs(site, home=settings.home)
     entity_heads = head.heads(site, iris)

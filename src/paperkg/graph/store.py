@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from itertools import groupby
 from pathlib import Path
+from typing import BinaryIO
 
 from pyoxigraph import DefaultGraph, RdfFormat, Store
 
@@ -37,12 +38,21 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 def sorted_ntriples(store: Store) -> list[str]:
-    """The default graph's N-Triples lines, sorted. Dumped through a temporary file and read
-    line by line: the whole dump is never in memory as one string beside its lines."""
+    """The default graph's N-Triples lines, sorted."""
     with tempfile.TemporaryFile() as dump:
-        store.dump(dump, format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
-        dump.seek(0)
-        lines = [line.decode().rstrip("\n") for line in dump]
+        dump_ntriples(store, dump)
+        return sorted_lines(dump)
+
+
+def dump_ntriples(store: Store, out: BinaryIO) -> None:
+    store.dump(out, format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+
+
+def sorted_lines(dump: BinaryIO) -> list[str]:
+    """The lines of an N-Triples file, sorted: read line by line, so the whole dump is never
+    in memory as one string beside its lines."""
+    dump.seek(0)
+    lines = [line.decode().rstrip("\n") for line in dump]
     lines.sort()
     return lines
 

@@ -10,10 +10,9 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from pyoxigraph import RdfFormat, Store, parse, serialize
+from pyoxigraph import RdfFormat, parse, serialize
 
 from paperkg.graph.namespaces import Iris
-from paperkg.graph.store import sorted_ntriples
 from paperkg.render.write import Made
 
 _LABELS = {
@@ -34,12 +33,13 @@ class Twins:
     """The graph grouped for the twins: each document's own triples, every entity's type and
     name, and each person's authored papers. Built once; `files` can then run in forked workers."""
 
-    def __init__(self, store: Store, iris: Iris) -> None:
+    def __init__(self, lines: list[str], iris: Iris) -> None:
+        """`lines`: the graph's N-Triples lines, sorted (`graph.store.sorted_ntriples`)."""
         self.iris = iris
         self.own: dict[str, list[str]] = defaultdict(list)  # document IRI -> its triples
         self.labels: dict[str, list[str]] = defaultdict(list)  # "<…#it>" -> its type and name triples
         self.authored: dict[str, list[str]] = defaultdict(list)  # "<person#it>" -> "<paper> schema:author <person>"
-        self.lines = sorted_ntriples(store)  # the whole graph, which the N-Triples dump is too
+        self.lines = lines  # the whole graph, which the N-Triples dump is too
         for line in self.lines:
             subject, predicate, rest = line.split(" ", 2)
             self.own[subject[1:-1].partition("#")[0]].append(line)
