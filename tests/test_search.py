@@ -156,3 +156,19 @@ def test_hostile_text_shows_as_text_in_results(page, origin: str) -> None:
     page.wait_for_function("""() => [...document.querySelectorAll('.paperkg-search__title')]
         .some((t) => t.textContent.trim().startsWith('<script>alert("title")</script>'))""")
     assert page.query_selector_all(".paperkg-search__results script, .paperkg-search__results b") == []
+
+
+def test_more_results_adds_five_and_is_hidden_once_all_are_shown(page, origin: str) -> None:
+    more = ".paperkg-search__more"
+    page.goto(origin + "search/?q=Shengkai")
+    page.wait_for_selector(RESULT)
+    page.wait_for_function(f"document.querySelectorAll({RESULT!r}).length == "
+                           f"parseInt(document.querySelector({MESSAGE!r}).innerText)")
+    assert not page.is_visible(more)  # all of them (fewer than five) are shown
+
+    page.goto(origin + "search/?q=testing")
+    page.wait_for_selector(RESULT)
+    assert int(page.inner_text(MESSAGE).split()[0]) > 10
+    assert len(page.query_selector_all(RESULT)) == 5 and page.is_visible(more)
+    page.click(more)
+    page.wait_for_function(f"document.querySelectorAll({RESULT!r}).length == 10")
