@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from paperkg.graph.store import dump_ntriples, load_graph, sorted_lines
 from paperkg.query import list_queries
 from paperkg.render import dataset, head, sparql, twins, vocab
 from paperkg.render.pages import Renderer
-from paperkg.render.write import MANIFEST, MadeFrom, PageWriter, WriteReport, write_made
+from paperkg.render.write import MANIFEST, MadeFrom, PageWriter, WriteReport, link_or_copy, write_made
 from paperkg.resources import bundled
 from paperkg.views import Queries, build_views
 
@@ -259,10 +258,7 @@ def put_twins(generated: Generated, site_dir: Path, everything: bool) -> int:
         target = site_dir / path
         target.unlink(missing_ok=True)
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source / path, target)
-        except OSError:  # another file system
-            shutil.copyfile(source / path, target)
+        link_or_copy(source / path, target)
     return len(paths)
 
 

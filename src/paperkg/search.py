@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -31,6 +30,7 @@ from mkdocs.structure.files import File
 from paperkg.errors import BuildError
 from paperkg.render.pages import Job
 from paperkg.render.sparql import ASSETS
+from paperkg.render.write import link_or_copy
 from paperkg.resources import bundled, checkout_path
 
 OUTPUT = "pagefind"  # the search page looks for the index and UI here
@@ -149,7 +149,7 @@ class Indexer:
         if sorted(p.name for p in target.glob("*.pf_meta")) == sorted(p.name for p in self.kept.glob("*.pf_meta")):
             return False  # the page list's name is its content's hash: the same index
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(self.kept, target, copy_function=_link_or_copy)
+        shutil.copytree(self.kept, target, copy_function=link_or_copy)
         return True
 
     def cancel(self) -> None:
@@ -158,9 +158,3 @@ class Indexer:
             self.process.communicate()
             self.process = None
 
-
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,14 @@ def write_if_changed(docs_dir: Path, path: str, data: str | bytes) -> bool:
         target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return True
+
+
+def link_or_copy(source: Path | str, target: Path | str) -> None:
+    """A hard link (no bytes copied), or a copy where the two are on different file systems."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def write_all(docs_dir: Path, files: Iterable[tuple[str, str | bytes]]) -> tuple[list[str], int]:
