@@ -56,3 +56,23 @@ def test_what_a_worker_logs_or_raises_reaches_the_parent(caplog: pytest.LogCaptu
 
     with pytest.raises(Abort, match="a build worker failed: ValueError: template error"):
         parallel._collect(*parallel._fork(fails))
+
+
+def test_clearing_the_site_directory_keeps_hidden_entries_and_deletes_the_rest(tmp_path: Path) -> None:
+    site = tmp_path / "public"
+    (site / "paper" / "x").mkdir(parents=True)
+    (site / "paper" / "x" / "index.html").write_text("old")
+    (site / "index.html").write_text("old")
+    (site / ".git").mkdir()
+    (site / ".git" / "HEAD").write_text("ref")
+    (site / ".nojekyll").write_text("")
+    (site / f"{parallel.ASIDE_PREFIX}left").mkdir()  # left by a killed build
+    (site / f"{parallel.ASIDE_PREFIX}left" / "stale.html").write_text("old")
+
+    clearing = parallel.clear_directory(str(site))
+    assert sorted(p.name for p in site.iterdir() if not p.name.startswith(parallel.ASIDE_PREFIX)) == [
+        ".git", ".nojekyll"]  # at once: the build may write its new files now
+    (site / "index.html").write_text("new")
+    clearing.wait()
+    assert tree(site) == {".git/HEAD": b"ref", ".nojekyll": b"", "index.html": b"new"}
+    assert parallel.clear_directory(str(tmp_path / "missing")) is None

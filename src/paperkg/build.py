@@ -28,7 +28,7 @@ from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
 from paperkg.graph.store import dump_ntriples, load_graph, sorted_lines
 from paperkg.query import list_queries
-from paperkg.render import dataset, head, sparql, twins, vocab
+from paperkg.render import bodies, dataset, head, sparql, twins, vocab
 from paperkg.render.pages import Renderer
 from paperkg.render.write import MANIFEST, MadeFrom, PageWriter, WriteReport, link_or_copy, write_made
 from paperkg.resources import bundled
@@ -77,6 +77,7 @@ class Generated:
     twins: WriteReport  # the entity twins, in the twins directory
     twins_dir: Path
     search: search.Indexer | None = None  # Pagefind, indexing the search records alongside the build
+    bodies_dir: Path | None = None  # the entity pages' HTML, when paperkg's HTML templates make it
 
 
 def twins_dir(project_root: Path) -> Path:
@@ -97,6 +98,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
     twins_root = twins_dir(stamp.parent.parent)
     fingerprint = pages_fingerprint(config, settings)
     records = stamp.parent / search.RECORDS
+    html_dir = bodies.bodies_dir(stamp.parent.parent)
+    with_bodies = bodies.usable(config, settings.templates_dir)
     kept = None
     if reuse and (records.is_file() or not settings.search):
         kept = _kept_pages(stamp, fingerprint, (docs_dir, twins_root))
@@ -107,7 +110,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
         log.info("pages    graph, templates and settings unchanged: the %d generated files stand",
                  pages_kept + twins_kept)
         indexer = _start_search(stamp.parent) if settings.search else None
-        return Generated(WriteReport([], pages_kept, []), {}, WriteReport([], twins_kept, []), twins_root, indexer)
+        return Generated(WriteReport([], pages_kept, []), {}, WriteReport([], twins_kept, []), twins_root, indexer,
+                         html_dir if with_bodies else None)
     stamp.unlink(missing_ok=True)
     with tempfile.TemporaryFile() as dump:
         with stage("graph"):
@@ -142,13 +146,17 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
 
     try:
         made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
-        writer, twin_writer = PageWriter(docs_dir), PageWriter(twins_root)
+        writer, twin_writer, body_writer = PageWriter(docs_dir), PageWriter(twins_root), PageWriter(html_dir)
         twin_paths = twins.paths(entities)
         writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
         twin_writer.claim(twin_paths)
         writer.refuse_others(twin_paths)  # a file of the docs_dir's own would be copied over them
+        html = None
+        if with_bodies:
+            body_writer.claim(bodies.body_path(page) for page, name, _ in pages if name in bodies.BODY_TEMPLATES)
+            html = bodies.BodyWriter(html_dir, bodies.Links({page for page, _, _ in pages}, config.use_directory_urls))
         with stage("render"):
-            writer.add(*renderer.write(pages, docs_dir, made, workers=jobs))
+            writer.add(*renderer.write(pages, docs_dir, made, workers=jobs, bodies=html))
         with stage("dataset"):
             writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out))
             writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
@@ -161,6 +169,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
             twin_writer.add(*made.add(shares))
         made.save()
         report, twins_report = writer.finish(), twin_writer.finish()
+        body_writer.finish()  # the bodies of pages gone (or all, when they are not made) go
     except BaseException:
         if indexer is not None:  # Pagefind must not outlive a failed build
             indexer.cancel()
@@ -173,7 +182,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
         len(site.papers), len(site.persons), len(site.topics), len(report.written), report.unchanged,
         len(report.removed), len(twins_report.written), twins_report.unchanged, len(twins_report.removed),
     )
-    return Generated(report, entity_heads, twins_report, twins_root, indexer)
+    return Generated(report, entity_heads, twins_report, twins_root, indexer, html_dir if with_bodies else None)
 
 
 def _start_search(state_dir: Path) -> search.Indexer:
@@ -205,8 +214,10 @@ def pages_fingerprint(config: MkDocsConfig, settings: PageSettings, graph: bool 
     """Everything the generated files are made from: every file of the graph directory (unless
     not asked) and of the site's and paperkg's templates and assets, the settings, and paperkg's code."""
     digest = hashlib.sha256()
-    digest.update(repr((config.site_url, config.site_name, config.docs_dir, settings.page_size, settings.home,
-                        settings.sparql, settings.search, version("pyoxigraph"), version("jinja2"))).encode())
+    digest.update(repr((config.site_url, config.site_name, config.docs_dir, config.use_directory_urls,
+                        bodies.usable(config, settings.templates_dir), settings.page_size, settings.home,
+                        settings.sparql, settings.search, version("pyoxigraph"), version("jinja2"),
+                        version("markdown"), version("mkdocs"))).encode())
     roots = [settings.graph_dir] if graph else []
     roots += [settings.templates_dir, Path(__file__).parent,
              *map(bundled, ("templates", "queries", "vocab.ttl", "assets", "oxigraph"))]

@@ -22,6 +22,8 @@ import logging
 import os
 import pickle
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,7 +35,7 @@ from mkdocs.exceptions import Abort, BuildError
 from mkdocs.structure.files import File, InclusionLevel, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
-from mkdocs.utils import CountHandler, clean_directory
+from mkdocs.utils import CountHandler
 
 log = logging.getLogger("mkdocs.commands.build")
 T = TypeVar("T")
@@ -94,12 +96,13 @@ def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
     if config.strict:
         logging.getLogger("mkdocs").addHandler(counter)
     inclusion = InclusionLevel.is_included
+    clearing = None
     try:
         start = time.monotonic()
         config = config.plugins.on_config(config)
+        if not dirty:  # what MkDocs' clean_directory does, while the pages are generated
+            clearing = clear_directory(config.site_dir)
         config.plugins.on_pre_build(config=config)
-        if not dirty:
-            clean_directory(config.site_dir)
         files = mkdocs.get_files(config)
         env = config.theme.get_env()
         files.add_files_from_theme(env, config)
@@ -130,6 +133,9 @@ def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
         for pid, reader in children:
             _collect(pid, reader)
 
+        if clearing is not None:
+            clearing.wait()
+            clearing = None
         config.plugins.on_post_build(config=config)
         if counts := counter.get_counts():
             raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
@@ -141,7 +147,48 @@ def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
             raise Abort("Aborted with a BuildError!") from None
         raise
     finally:
+        if clearing is not None:
+            clearing.wait()
         logging.getLogger("mkdocs").removeHandler(counter)
+
+
+class Clearing:
+    """A directory's old entries, moved aside into a hidden directory inside it (a rename
+    each), and deleted by a forked child while the build goes on: at 300,000 files in the
+    built site, deleting them first (MkDocs' clean_directory) takes most of a minute."""
+
+    def __init__(self, aside: Path, pid: int | None) -> None:
+        self.aside, self.pid = aside, pid
+
+    def wait(self) -> None:
+        if self.pid is not None:
+            os.waitpid(self.pid, 0)
+            self.pid = None
+        shutil.rmtree(self.aside, ignore_errors=True)  # what the child left, if it died
+
+
+ASIDE_PREFIX = ".paperkg-old-"
+
+
+def clear_directory(directory: str) -> Clearing | None:
+    """Empty `directory` as MkDocs' clean_directory does (its hidden entries stay), deleting
+    in the background; `wait()` for the deletion before the build ends."""
+    if not os.path.isdir(directory):
+        return None
+    aside = Path(tempfile.mkdtemp(prefix=ASIDE_PREFIX, dir=directory))
+    for entry in os.listdir(directory):
+        if not entry.startswith(".") or (entry.startswith(ASIDE_PREFIX) and entry != aside.name):
+            os.rename(os.path.join(directory, entry), aside / entry)  # ones a killed build left too
+    if not hasattr(os, "fork"):
+        shutil.rmtree(aside, ignore_errors=True)
+        return Clearing(aside, None)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            shutil.rmtree(aside, ignore_errors=True)
+        finally:
+            os._exit(0)
+    return Clearing(aside, pid)
 
 
 def _build_share(share: list[File], config, files, pages: list[File], nav, env, dirty: bool) -> None:

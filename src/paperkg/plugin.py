@@ -19,6 +19,7 @@ from mkdocs.plugins import BasePlugin
 
 from paperkg.build import PageSettings, generate_pages, put_twins, stage
 from paperkg.errors import PaperkgError
+from paperkg.render.bodies import body_path, use_body
 from paperkg.render.dataset import VOID
 
 log = logging.getLogger("paperkg")
@@ -105,6 +106,12 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             self.heads = self.generated.heads
         except PaperkgError as error:
             raise PluginError(str(error)) from None
+
+    def on_pre_page(self, page, config: MkDocsConfig, files):
+        html_dir = self.generated.bodies_dir
+        if html_dir is not None:  # entity pages have a body; other pages convert as ever
+            use_body(page, html_dir / body_path(page.file.src_uri))
+        return page
 
     def on_post_page(self, output: str, page, config: MkDocsConfig) -> str | None:
         snippet = getattr(self, "heads", {}).get(page.file.src_uri)
