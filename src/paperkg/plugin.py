@@ -19,6 +19,7 @@ from mkdocs.plugins import BasePlugin
 
 from paperkg.build import PageSettings, generate_pages, put_twins, stage
 from paperkg.errors import PaperkgError
+from paperkg.partials import share_navigation
 from paperkg.render.bodies import body_path, use_body
 from paperkg.render.dataset import VOID
 
@@ -106,6 +107,14 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             self.heads = self.generated.heads
         except PaperkgError as error:
             raise PluginError(str(error)) from None
+
+    def on_nav(self, nav, config: MkDocsConfig, files):
+        self.nav = nav
+        return nav
+
+    def on_env(self, env, config: MkDocsConfig, files):
+        share_navigation(env, self.nav, config)
+        return env
 
     def on_pre_page(self, page, config: MkDocsConfig, files):
         html_dir = self.generated.bodies_dir
