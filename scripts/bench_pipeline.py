@@ -46,6 +46,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_store import code_version  # noqa: E402
 from benchlib import CHROMIUM, CHROMIUM_ARGS, serve_directory, write_section  # noqa: E402
 from kaggle_snapshot import write_snapshot  # noqa: E402
 from update_page import write_update_page  # noqa: E402
@@ -244,7 +245,7 @@ def worker_peak(output: str) -> str:
     return f"{max(peaks)} MiB" if peaks else "not reported"
 
 
-def report(results: list[SizeResult], seed: int) -> str:
+def report(results: list[SizeResult], seed: int, commit: str | None = None) -> str:
     cores = os.cpu_count()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lines = [
@@ -254,8 +255,9 @@ def report(results: list[SizeResult], seed: int) -> str:
         f"{memory:.0f} GiB, Python {platform.python_version()}, MkDocs {version('mkdocs')}, "
         f"Material {version('mkdocs-material')}, pyoxigraph {version('pyoxigraph')}. Synthetic Kaggle snapshots "
         f"(seed {seed}) through the real reader; every command in a fresh process. Command: "
-        f"`.venv/bin/python scripts/bench_pipeline.py --sizes {','.join(str(r.papers) for r in results)}` "
-        "(`make bench`). The machine is shared: compare figures of the same run.",
+        f"`.venv/bin/python scripts/bench_pipeline.py --sizes {','.join(str(r.papers) for r in results)}"
+        f"{' --serve' if any(r.serve_s for r in results) else ''}` (`make bench` runs it without `--serve`)"
+        f"{f', at commit {commit}' if commit else ''}. The machine is shared: compare figures of the same run.",
         "",
         "| papers | pages (Markdown) | files in site | ingest | build | of which: graph | views | render | "
         "dataset | twins | MkDocs' own | search index | total | pages/s | peak RSS |",
@@ -310,10 +312,12 @@ def report(results: list[SizeResult], seed: int) -> str:
         "Stages: *ingest* reads the snapshot, merges and writes `graph/`; in *build*, *graph* loads it, *views* runs "
         "the bulk queries, *triples* sorts the graph's triples (the store is let go first), *render* fills the "
         "templates and writes the pages that changed (entity pages only when "
-        "their views changed), *dataset* writes the dumps and VoID, *twins* the "
+        "their views changed; for paper and author pages, their HTML too, so MkDocs need not convert their "
+        "Markdown), *dataset* writes the dumps and VoID, *twins* the "
         "per-entity Turtle/JSON-LD (only when their triples changed) outside the docs_dir, and *link* puts "
         "them into the built site; *MkDocs' own* is the rest of `mkdocs build` "
-        "(Markdown to HTML, theme, copying static files) and *search index* is Pagefind indexing paperkg's "
+        "(the theme's page template, Markdown to HTML for the pages paperkg gives no HTML, copying static "
+        "files) and *search index* is Pagefind indexing paperkg's "
         "records (the first search is the search page's own UI; its filters load when opened). Pages/s = Markdown "
         "pages / (ingest + build). The bare build has the same docs_dir and theme without the paperkg plugin, "
         "so it renders nothing and indexes nothing.",
@@ -331,13 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", action="store_true", help="also time `paperkg serve` until it answers")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    commit = code_version()  # the paperkg code the measured commands run (they import it from src/)
     base = args.keep or Path(tempfile.mkdtemp(prefix="paperkg-bench-"))
     try:
         results = [measure(n, args.seed, base / f"p{n}", not args.skip_bare, args.serve) for n in sizes]
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
-    section = report(results, args.seed)
+    section = report(results, args.seed, commit)
     print()
     print(section)
     if args.out != "-":
