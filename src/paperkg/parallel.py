@@ -100,7 +100,7 @@ def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
     try:
         start = time.monotonic()
         config = config.plugins.on_config(config)
-        if not dirty:  # what MkDocs' clean_directory does, while the pages are generated
+        if not dirty:  # what MkDocs' clean_directory does, while the pages are built; waited for below
             clearing = clear_directory(config.site_dir)
         config.plugins.on_pre_build(config=config)
         files = mkdocs.get_files(config)
@@ -133,9 +133,6 @@ def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
         for pid, reader in children:
             _collect(pid, reader)
 
-        if clearing is not None:
-            clearing.wait()
-            clearing = None
         config.plugins.on_post_build(config=config)
         if counts := counter.get_counts():
             raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")

@@ -5,29 +5,18 @@ time stamp."""
 from __future__ import annotations
 
 import gzip
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import Store
-
 from paperkg.graph.namespaces import Iris
-from paperkg.graph.store import shard_files, sorted_ntriples
+from paperkg.graph.store import shard_files
 from paperkg.views import SiteView
 
 DUMP_NT = "dump/graph.nt.gz"
 DUMP_TTL = "dump/graph.ttl"
 VOID = "dataset/index.ttl"
 ACKNOWLEDGEMENT = "Thank you to arXiv for use of its open access interoperability."
-
-
-def ntriples_gz(store: Store) -> bytes:
-    """The whole graph as sorted N-Triples, gzipped, in memory (for scripts; the build streams
-    the same bytes with `write_ntriples_gz`)."""
-    buffer = io.BytesIO()
-    write_ntriples_gz(sorted_ntriples(store), buffer)
-    return buffer.getvalue()
 
 
 def write_ntriples_gz(sorted_lines: Sequence[str], out: BinaryIO, batch: int = 10_000) -> None:
