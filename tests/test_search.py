@@ -140,7 +140,7 @@ def test_first_search_downloads_a_few_chunks_from_the_site_only(page, origin: st
     total = sum(size for _, size in searched)
     index = built_site / "public" / "pagefind"
     chunks = list((index / "index").iterdir())
-    fragments = list((index / "fragment").iterdir())
+    fragments = list((index / "fragment").rglob("*.pf_fragment"))
     fetched_chunks = [url for url, _ in searched if "/pagefind/index/" in url]
     fetched_fragments = [url for url, _ in searched if "/pagefind/fragment/" in url]
     message = f"first search fetched {len(searched)} files, {total} bytes"

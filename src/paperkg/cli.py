@@ -310,7 +310,9 @@ def _report_publish(result) -> None:
         summary = ", ".join(f"{counts[k]} {name}" for k, name in (("A", "added"), ("M", "modified"), ("D", "deleted"))
                             if counts[k])
         click.echo(f"publish (dry run): would push 1 commit to {result.remote} {result.branch}: {summary}")
-        shown = sorted(result.changes, key=lambda line: (line[0] != "A", line[0] != "D", line))  # new pages first
+        # pages before other files (the search index's are many: it renames its fragments), new ones first
+        shown = sorted(result.changes, key=lambda line: (not line.endswith(".html"), line[0] != "A", line[0] != "D",
+                                                         line))
         for line in shown[:20]:
             click.echo(f"  {line}")
         if len(shown) > 20:

@@ -7,6 +7,8 @@ author lists (names, a hundred to a page, so authors are found without one recor
 every record costs every first search a few bytes). Pagefind then indexes that text through
 its Node API (search_index.mjs) instead of reading and parsing every built HTML page, which
 took minutes and gigabytes on a large site.
+Pagefind's page list, which every first search downloads whole, then gets short page names
+(pagefind_names.py): half its bytes on a large site.
 
 Pagefind comes from npm (package.json pins it, package-lock.json locks it; `make` runs
 `npm ci`): a paperkg checkout has it in node_modules/, an installed paperkg uses the
@@ -28,6 +30,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File
 
 from paperkg.errors import BuildError
+from paperkg.pagefind_names import shorten_page_names
 from paperkg.render.pages import Job
 from paperkg.render.sparql import ASSETS
 from paperkg.render.write import link_or_copy
@@ -136,6 +139,7 @@ class Indexer:
         if failed:
             message = " ".join(err.split()) or f"exit code {failed}"
             raise BuildError(f"Pagefind could not index {self.records}: {message}")
+        shorten_page_names(self.next)
         self.stamp.unlink(missing_ok=True)
         shutil.rmtree(self.kept, ignore_errors=True)
         self.next.rename(self.kept)
