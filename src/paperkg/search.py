@@ -151,7 +151,7 @@ class Indexer:
         """Put the kept index into site_dir/pagefind/; False when it is there already."""
         target = site_dir / OUTPUT
         if sorted(p.name for p in target.glob("*.pf_meta")) == sorted(p.name for p in self.kept.glob("*.pf_meta")):
-            return False  # the page list's name is its content's hash: the same index
+            return False  # the page list's name is a hash of the index Pagefind made: the same index
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(self.kept, target, copy_function=link_or_copy)
         return True
