@@ -329,6 +329,14 @@ def test_a_build_with_nothing_changed_keeps_pages_and_search_index(tmp_path: Pat
     assert times(index) == before and times(docs) == markdown
     assert (directory / "public" / "sitemap.xml").read_bytes() == sitemap  # dated as before
 
+    # the project moved elsewhere (another checkout, a CI workspace): what it is made from did not change
+    directory = directory.rename(tmp_path / "moved")
+    index, docs = directory / "public" / "pagefind", directory / "site"
+    before, markdown = times(index), times(docs)
+    output = run("-v", "build", "--project", directory)
+    assert "generated files stand" in output and "the index stands" in output
+    assert times(index) == before and times(docs) == markdown
+
     # a site template changed: the pages are made again (and only the changed ones written)
     (directory / "templates" / "paper.md.j2").write_text(
         (Path(__file__).parent.parent / "templates" / "paper.md.j2").read_text() + "\nA site's own footer.\n")

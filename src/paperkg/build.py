@@ -213,19 +213,23 @@ def pin_build_date(store: Store) -> str:
 def pages_fingerprint(config: MkDocsConfig, settings: PageSettings, graph: bool = True) -> str:
     """Everything the generated files are made from: every file of the graph directory (unless
     not asked) and of the site's and paperkg's templates and assets, the settings, and paperkg's code."""
+    # Paths go in relative to the project or to their root, so that the same project elsewhere
+    # (moved, another checkout, a CI workspace) keeps its generated files.
+    docs_dir = os.path.relpath(config.docs_dir, Path(config.config_file_path).parent)
     digest = hashlib.sha256()
-    digest.update(repr((config.site_url, config.site_name, config.docs_dir, config.use_directory_urls,
+    digest.update(repr((config.site_url, config.site_name, docs_dir, config.use_directory_urls,
                         bodies.usable(config, settings.templates_dir), settings.page_size, settings.home,
                         settings.sparql, settings.search, version("pyoxigraph"), version("jinja2"),
                         version("markdown"), version("mkdocs"))).encode())
     roots = [settings.graph_dir] if graph else []
     roots += [settings.templates_dir, Path(__file__).parent,
              *map(bundled, ("templates", "queries", "vocab.ttl", "assets", "oxigraph"))]
-    for root in roots:
+    for number, root in enumerate(roots):
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
             if "__pycache__" not in path.parts:
-                digest.update(str(path).encode() + b"\0" + path.read_bytes())
+                data = path.read_bytes()
+                digest.update(f"{number}/{path.relative_to(root).as_posix()}\0{len(data)}\0".encode() + data)
     return digest.hexdigest()
 
 
