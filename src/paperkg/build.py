@@ -243,7 +243,8 @@ def _kept_pages(stamp: Path, fingerprint: str, roots: tuple[Path, Path]) -> tupl
         return None
     if made_from != fingerprint:
         return None
-    if not all((root / path).is_file() for root, paths in zip(roots, listed, strict=True) for path in paths):
+    isfile, join = os.path.isfile, os.path.join  # not pathlib: a few seconds at 270,000 files
+    if not all(isfile(join(root, path)) for root, paths in zip(roots, listed, strict=True) for path in paths):
         return None
     return epoch, len(listed[0]), len(listed[1])
 
