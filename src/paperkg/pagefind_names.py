@@ -21,7 +21,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import shutil
 from pathlib import Path
 
 import cbor2
@@ -61,15 +60,9 @@ def _shorten(bundle: Path, index: str) -> int:
         return 0  # fragments grouped into shared files (Pagefind's max_fragments): names are keys there
     fragments = bundle / "fragment"
     (fragments / index).mkdir(exist_ok=True)
-    moved: dict[str, str] = {}  # old name -> new name, for pages whose fragments are the same bytes
-    for number, page in enumerate(pages):
-        old, new = page[0], f"{index}/{base36(number)}"
-        target = fragments / f"{new}.pf_fragment"
-        if old in moved:
-            shutil.copyfile(fragments / f"{moved[old]}.pf_fragment", target)
-        else:
-            os.rename(fragments / f"{old}.pf_fragment", target)
-            moved[old] = new
+    for number, page in enumerate(pages):  # a fragment holds its page's URL: one fragment per page
+        new = f"{index}/{base36(number)}"
+        os.rename(fragments / f"{page[0]}.pf_fragment", fragments / f"{new}.pf_fragment")
         page[0] = new
     write(meta_file, meta)
     return len(pages)
@@ -90,7 +83,6 @@ def read(path: Path) -> object:
 
 
 def write(path: Path, content: object) -> None:
-    """Write a Pagefind file (mtime 0 in the gzip header: the same index, the same bytes)."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(gzip.compress(SIGNATURE + cbor2.dumps(content), compresslevel=9, mtime=0))
-    temporary.replace(path)
+    """Write a Pagefind file (mtime 0 in the gzip header: the same index, the same bytes). In
+    place: the index is renamed in the directory Pagefind just wrote, kept only once complete."""
+    path.write_bytes(gzip.compress(SIGNATURE + cbor2.dumps(content), compresslevel=9, mtime=0))

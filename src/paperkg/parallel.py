@@ -100,7 +100,7 @@ def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
     try:
         start = time.monotonic()
         config = config.plugins.on_config(config)
-        if not dirty:  # what MkDocs' clean_directory does, while the pages are built; waited for below
+        if not dirty:  # what MkDocs' clean_directory does, while the pages are built
             clearing = clear_directory(config.site_dir)
         config.plugins.on_pre_build(config=config)
         files = mkdocs.get_files(config)
@@ -133,6 +133,8 @@ def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
         for pid, reader in children:
             _collect(pid, reader)
 
+        if clearing is not None:  # post_build plugins see the built site only, as after clean_directory
+            clearing.wait()
         config.plugins.on_post_build(config=config)
         if counts := counter.get_counts():
             raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
@@ -144,7 +146,7 @@ def build(config: MkDocsConfig, dirty: bool = False, workers: int = 1) -> None:
             raise Abort("Aborted with a BuildError!") from None
         raise
     finally:
-        if clearing is not None:
+        if clearing is not None:  # after a failure too (a no-op once waited for)
             clearing.wait()
         logging.getLogger("mkdocs").removeHandler(counter)
 
