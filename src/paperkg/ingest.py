@@ -14,7 +14,7 @@ from pathlib import Path
 from paperkg.config import Project
 from paperkg.errors import PaperkgError, SourceError
 from paperkg.graph.merge import MergeReport, merge_papers
-from paperkg.graph.store import load_graph, write_graph
+from paperkg.graph.store import PartialGraph
 from paperkg.records import FeedInfo, Paper
 from paperkg.sources import open_source
 
@@ -53,7 +53,7 @@ def ingest(project: Project, paths: Sequence[Path]) -> IngestResult:
     """Merge every file's papers into the graph, streaming snapshots; after the first bad
     file the rest are still read (to report every error) but nothing is written."""
     iris = project.iris
-    store = load_graph(project.graph_dir, iris)
+    graph = PartialGraph(project.graph_dir, iris)  # reads only the shards the papers need
     report = MergeReport()
     files: list[FileReport] = []
     errors: list[SourceError] = []
@@ -65,13 +65,13 @@ def ingest(project: Project, paths: Sequence[Path]) -> IngestResult:
                 for _ in counted:  # checked, not merged
                     pass
             else:
-                report.extend(merge_papers(store, iris, counted))
+                report.extend(merge_papers(graph.store, iris, counted, graph))
             files.append(FileReport(source.info, counted.count))
         except SourceError as error:
             errors.append(error)
     if errors:
         raise IngestError(errors)
-    written = write_graph(store, project.graph_dir, iris)  # rewrites only shards that changed
+    written = graph.write()  # rewrites only shards that changed
     return IngestResult(files, report, written)
 
 

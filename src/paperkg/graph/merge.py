@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Protocol
 
 from pyoxigraph import NamedNode, Quad, Store
 
@@ -44,12 +45,21 @@ class MergeReport:
         return ", ".join(parts)
 
 
+class Shards(Protocol):
+    """A store that holds only part of the graph reads more of it on demand (PartialGraph)."""
+
+    def paper(self, arxiv_id: str) -> None: ...  # the paper's triples, before it is merged
+
+    def everything(self) -> None: ...
+
+
 class PersonIndex:
     """Name key -> person node, and the slugs in use, read from the store once per merge."""
 
-    def __init__(self, store: Store, iris: Iris):
+    def __init__(self, store: Store, iris: Iris, shards: Shards | None = None):
         self.store = store
         self.iris = iris
+        self.shards = shards
         self.by_key: dict[str, NamedNode] = {}
         self.slugs: set[str] = set()
         for quad in store.quads_for_pattern(None, iris.ax.nameKey, None):
@@ -73,6 +83,8 @@ class PersonIndex:
         return node
 
     def forget_if_orphan(self, node: NamedNode) -> None:
+        if self.shards is not None:  # the person's other papers may be in any shard
+            self.shards.everything()
         if next(iter(self.store.quads_for_pattern(None, PROV.agent, node)), None) is None:
             for quad in list(self.store.quads_for_pattern(node, None, None)):
                 if quad.predicate == self.iris.ax.nameKey:
@@ -119,10 +131,14 @@ def _record_version_dates(paper: Paper) -> dict[int, datetime]:
     return dates
 
 
-def merge_papers(store: Store, iris: Iris, papers: Iterable[Paper]) -> MergeReport:
+def merge_papers(store: Store, iris: Iris, papers: Iterable[Paper], shards: Shards | None = None) -> MergeReport:
+    """Merge each paper into `store`; with `shards`, the store holds part of the graph, and
+    reads what each paper needs before it is merged."""
     report = MergeReport()
-    persons = PersonIndex(store, iris)
+    persons = PersonIndex(store, iris, shards)
     for paper in papers:
+        if shards is not None:
+            shards.paper(paper.arxiv_id)
         stored = _stored_version(store, iris, paper.arxiv_id)
         if stored is not None and stored > paper.version:
             report.older.append(paper.arxiv_id)

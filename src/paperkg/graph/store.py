@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO
@@ -66,10 +66,7 @@ def load_graph(graph_dir: Path, iris: Iris) -> Store:
     store = Store()
     has_taxonomy = False
     for path in data_files(graph_dir):
-        try:
-            store.bulk_load(path=str(path), format=RdfFormat.TURTLE, base_iri=iris.base)
-        except SyntaxError as error:
-            raise GraphError(f"{path}: cannot parse the graph file: {error}") from None
+        _bulk_load(store, path, iris)
         has_taxonomy |= path.name == "taxonomy.ttl"
     if not has_taxonomy:
         store.extend(taxonomy_triples(taxonomy.load(), iris))
@@ -165,21 +162,30 @@ def subject_key(term: str) -> tuple[str, bool, list[object]]:
     return document, fragment != "it", [int(p) if p.isdigit() else p for p in _DIGITS.split(fragment)]
 
 
-def write_graph(store: Store, graph_dir: Path, iris: Iris) -> list[Path]:
+def write_graph(store: Store, graph_dir: Path, iris: Iris, holds: Callable[[str], bool] | None = None) -> list[Path]:
     """Write the shards that changed, each atomically (temp file, then rename); remove shards
-    that no longer hold anything. Returns the files written or removed."""
-    shards = TurtleWriter(iris).render(store)
+    that no longer hold anything. Returns the files written or removed.
+
+    With `holds`, the store holds only the shards (names relative to graph_dir) for which it
+    is true: the others stay as they are on disk."""
+    rendered = TurtleWriter(iris).render(store)
+    if holds is not None:
+        stray = sorted(name for name in rendered if not holds(name) and (graph_dir / name).exists())
+        if stray:  # a paperkg bug: triples added to a shard that was never read
+            raise GraphError(f"{graph_dir / stray[0]}: changed without being read; nothing was written")
     changed: list[Path] = []
     staged: list[tuple[Path, Path]] = []
+    mode = 0o666 & ~_umask()  # what a plain open() makes, not mkstemp's 0600
     try:
-        for name in sorted(shards):
+        for name in sorted(rendered):
             path = graph_dir / name
-            if path.exists() and path.read_bytes() == shards[name]:
+            if path.exists() and path.read_bytes() == rendered[name]:
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
             with os.fdopen(fd, "wb") as out:
-                out.write(shards[name])
+                out.write(rendered[name])
+            os.chmod(tmp, mode)
             staged.append((Path(tmp), path))
     except OSError as error:
         for tmp, _ in staged:
@@ -190,9 +196,65 @@ def write_graph(store: Store, graph_dir: Path, iris: Iris) -> list[Path]:
     for tmp, path in staged:
         os.replace(tmp, path)
         changed.append(path)
-    wanted = {graph_dir / name for name in shards}
     for path in data_files(graph_dir):
-        if path not in wanted:
+        name = path.relative_to(graph_dir).as_posix()
+        if name not in rendered and (holds is None or holds(name)):
             path.unlink()
             changed.append(path)
     return sorted(changed)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class PartialGraph:
+    """The graph as far as merging papers needs it, read shard by shard: every author shard (a
+    person is found by name among them all) and the paper shards of the papers merged (all of a
+    paper's triples are in its month's shard). One more API page into a graph of 30,000 papers
+    reads a few of its 259 files instead of all of them.
+
+    `paper(id)` reads the paper's shard before the paper is merged; `everything()` reads the
+    rest (merging needs it only to tell whether a person dropped from a paper still authors
+    another). `write()` writes back what was read, and new shards; the others stay as they are."""
+
+    def __init__(self, graph_dir: Path, iris: Iris) -> None:
+        self.graph_dir, self.iris = graph_dir, iris
+        self.store = Store()
+        self.files = {path.relative_to(graph_dir).as_posix(): path for path in data_files(graph_dir)}
+        self.read: set[str] = set()
+        for name in self.files:
+            if name.startswith("authors/"):
+                self._read(name)
+        if "taxonomy.ttl" not in self.files:  # added as load_graph adds it, so written as ever
+            self.store.extend(taxonomy_triples(taxonomy.load(), iris))
+            self.read.add("taxonomy.ttl")
+
+    def paper(self, arxiv_id: str) -> None:
+        self._read(f"papers/{id_month(arxiv_id)}.ttl")
+
+    def everything(self) -> None:
+        for name in self.files:
+            self._read(name)
+
+    def write(self) -> list[Path]:
+        return write_graph(self.store, self.graph_dir, self.iris, self.holds)
+
+    def holds(self, shard: str) -> bool:
+        """The shards read, and every one that did not exist when the reading began."""
+        return shard in self.read or shard not in self.files
+
+    def _read(self, name: str) -> None:
+        if name not in self.read:
+            self.read.add(name)
+            if name in self.files:
+                _bulk_load(self.store, self.files[name], self.iris)
+
+
+def _bulk_load(store: Store, path: Path, iris: Iris) -> None:
+    try:
+        store.bulk_load(path=str(path), format=RdfFormat.TURTLE, base_iri=iris.base)
+    except SyntaxError as error:
+        raise GraphError(f"{path}: cannot parse the graph file: {error}") from None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from paperkg.graph.merge import MergeReport, merge_papers
 from paperkg.graph.namespaces import Iris
-from paperkg.graph.store import load_graph, write_graph
+from paperkg.graph.store import PartialGraph
 from paperkg.harvest.state import HarvestState
 from paperkg.records import Paper
 
@@ -18,12 +18,12 @@ from paperkg.records import Paper
 class GraphSink:
     def __init__(self, graph_dir: Path, iris: Iris, state: HarvestState):
         self.graph_dir, self.iris, self.state = graph_dir, iris, state
-        self.store = load_graph(graph_dir, iris)
+        self.graph = PartialGraph(graph_dir, iris)  # read shard by shard, as the pages need
         self.report = MergeReport()
 
     def commit(self, papers: Sequence[Paper]) -> None:
-        page = merge_papers(self.store, self.iris, papers)
+        page = merge_papers(self.graph.store, self.iris, papers, self.graph)
         self.report.extend(page)
         if page.changed:
-            write_graph(self.store, self.graph_dir, self.iris)
+            self.graph.write()
         self.state.save()  # after the graph: a page is never marked done before it is stored

@@ -29,10 +29,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
-from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import YAML_RE
 
 from paperkg.errors import BuildError
+from paperkg.render.relurl import relative_from
 from paperkg.render.write import write_if_changed
 
 # The Markdown template of each entity page, and the HTML template that stands for it.
@@ -109,12 +109,12 @@ class Links:
         return File(page, None, "", self.use_directory_urls).url
 
     def for_page(self, here: str) -> Callable[[str], str]:
-        here_url = self.url(here)
+        relative = relative_from(self.url(here))
 
         def url(target: str) -> str:
             if target not in self.pages:
                 raise BuildError(f"page {here} links to {target}, which is not generated")
-            return get_relative_url(self.url(target), here_url)
+            return relative(self.url(target))
 
         return url
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from markupsafe import escape as html_escape
@@ -24,19 +25,44 @@ _INLINE = re.compile(r"([\\`*_{}\[\]#!|])")
 _LIST_START = re.compile(r"^([-+])|^(\d+)([.)])")
 
 
+# Names and titles recur on many pages (a co-author on each of their co-authors' pages: 1.6
+# million times at 30,000 papers, for 60,000 names), so short texts are escaped once per
+# process; abstracts, which appear once, are not kept.
+_KEPT_UP_TO = 300  # characters
+_kept = lru_cache(maxsize=1 << 17)
+
+
 def md(text: object) -> str:
     """Inline-safe Markdown for any untrusted text; whitespace collapsed to single spaces."""
     if text is None:
         return ""
-    flat = " ".join(str(text).split())
+    if type(text) is str and len(text) <= _KEPT_UP_TO:
+        return _md_kept(text)
+    return _md(str(text))
+
+
+def _md(text: str) -> str:
+    flat = " ".join(text.split())
     flat = _INLINE.sub(r"\\\1", flat)
     flat = _LIST_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), flat)
     return str(html_escape(flat))
 
 
+_md_kept = _kept(_md)
+
+
 def html_text(text: object) -> str:
     """Plain text escaped for HTML only (for page metadata, which is not Markdown)."""
-    return str(html_escape(" ".join(str(text or "").split())))
+    if type(text) is str and len(text) <= _KEPT_UP_TO:
+        return _html_kept(text)
+    return _html(str(text or ""))
+
+
+def _html(text: str) -> str:
+    return str(html_escape(" ".join(text.split())))
+
+
+_html_kept = _kept(_html)
 
 
 def yaml_string(text: str) -> str:

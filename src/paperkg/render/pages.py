@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
-from mkdocs.utils import get_relative_url
 
 from paperkg.errors import BuildError
 from paperkg.parallel import map_shares
 from paperkg.render.bodies import BODY_TEMPLATES, BodyWriter, attribute
 from paperkg.render.escape import html_text, md, url_part, yaml_string
+from paperkg.render.relurl import relative_from
 from paperkg.render.write import Made, MadeFrom, write_made
 from paperkg.resources import bundled
 from paperkg.views import SiteView
@@ -53,12 +53,6 @@ def paginate(first_page: str, items: Sequence[T], size: int) -> list[tuple[str, 
     directory = posixpath.dirname(first_page)
     paths = tuple([first_page] + [f"{directory}/page/{n}/index.md" for n in range(2, len(chunks) + 1)])
     return [(paths[n], chunk, Pager(n + 1, paths)) for n, chunk in enumerate(chunks)]
-
-
-def relative_link(here: str, target: str) -> str:
-    """The link from page `here` to page `target` (paths under the docs_dir). MkDocs' own
-    function: a dozen links a page, a hundred thousand pages, and posixpath.relpath is 30x slower."""
-    return get_relative_url(target, here)
 
 
 def short_date(value: str | None) -> str:
@@ -105,7 +99,7 @@ class Renderer:
         try:
             return self.env.get_template(template).render(
                 here=here,
-                url=url or (lambda target: relative_link(here, target)),
+                url=url or relative_from(here),  # links from `here` to other pages' .md paths
                 site_name=self.site_name,
                 acknowledgement=ACKNOWLEDGEMENT,
                 **context,
