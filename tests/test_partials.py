@@ -10,7 +10,9 @@ import yaml
 from click.testing import CliRunner
 
 from paperkg import plugin
+from paperkg.build import build_fingerprint
 from paperkg.cli import main
+from paperkg.config import load_project
 from tests.conftest import HOSTILE, QUERY_FEEDS, new_project
 
 
@@ -60,3 +62,16 @@ def test_a_sites_own_navigation_partial_renders_for_every_page(tmp_path: Path) -
     for page in pages:
         title = (project / "site" / "paper" / page.parent.name / "index.md").read_text("utf-8").split('"')[1]
         assert f'<nav class="own">{title}</nav>' in page.read_text("utf-8")
+
+
+def test_a_moved_site_with_its_own_theme_files_keeps_its_html(tmp_path: Path) -> None:
+    project = new_project(tmp_path / "site", QUERY_FEEDS)
+    (project / "overrides" / "partials").mkdir(parents=True)
+    (project / "overrides" / "partials" / "nav.html").write_text("<nav>{{ page.title }}</nav>\n", "utf-8")
+    settings = yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
+    configure(project, theme={**settings["theme"], "custom_dir": "overrides"})
+    before = build_fingerprint(load_project(project))
+    moved = project.rename(tmp_path / "moved")
+    assert build_fingerprint(load_project(moved)) == before  # an incremental build, not a full one
+    (moved / "overrides" / "partials" / "nav.html").write_text("<nav class=x>{{ page.title }}</nav>\n", "utf-8")
+    assert build_fingerprint(load_project(moved)) != before

@@ -322,11 +322,13 @@ def build_fingerprint(project: Project) -> str:
     digest.update(Path(config.config_file_path).read_bytes())
     for name in ("mkdocs", "mkdocs-material"):
         digest.update(f"{name}={version(name)}\n".encode())
-    sources = [*Path(__file__).parent.rglob("*.py")]
+    # Paths relative to their root: the same project elsewhere (moved, another checkout) keeps its HTML.
+    roots = [(Path(__file__).parent, "*.py")]
     if config.theme.custom_dir:
-        sources += [p for p in Path(config.theme.custom_dir).rglob("*") if p.is_file()]
-    for path in sorted(sources):
-        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+        roots.append((Path(config.theme.custom_dir), "*"))
+    for number, (root, pattern) in enumerate(roots):
+        for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
+            digest.update(f"{number}/{path.relative_to(root).as_posix()}\0".encode() + path.read_bytes())
     return digest.hexdigest()
 
 
