@@ -77,3 +77,19 @@ def test_a_streamed_file_replaces_the_old_one_only_when_its_bytes_differ(tmp_pat
         writer.write_file("dump/big.txt", fails)
     assert (docs / "dump" / "big.txt").read_bytes() == b"one\n"  # the old file stands, no temporary left
     assert sorted(p.name for p in (docs / "dump").iterdir()) == ["big.txt"]
+
+
+def test_files_replaced_atomically_get_the_usual_permissions(tmp_path: Path) -> None:
+    from paperkg.harvest.state import HarvestState
+
+    old = os.umask(0o022)
+    try:
+        writer = PageWriter(tmp_path / "docs")
+        writer.claim(["dump/big.txt"])
+        writer.write_file("dump/big.txt", lambda out: out.write(b"one\n"))
+        state = HarvestState(tmp_path / "graph" / "harvest-state.json", {})
+        state.save()
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "docs" / "dump" / "big.txt", tmp_path / "graph" / "harvest-state.json"):
+        assert path.stat().st_mode & 0o777 == 0o644, path

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 from pyoxigraph import DefaultGraph, RdfFormat, Store
 
-from paperkg import taxonomy
+from paperkg import taxonomy, tempfiles
 from paperkg.errors import GraphError
 from paperkg.graph.namespaces import Iris
 from paperkg.graph.topics import taxonomy_triples
@@ -175,18 +175,16 @@ def write_graph(store: Store, graph_dir: Path, iris: Iris, holds: Callable[[str]
             raise GraphError(f"{graph_dir / stray[0]}: changed without being read; nothing was written")
     changed: list[Path] = []
     staged: list[tuple[Path, Path]] = []
-    mode = 0o666 & ~_umask()  # what a plain open() makes, not mkstemp's 0600
     try:
         for name in sorted(rendered):
             path = graph_dir / name
             if path.exists() and path.read_bytes() == rendered[name]:
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            fd, tmp = tempfiles.beside(path)
             with os.fdopen(fd, "wb") as out:
                 out.write(rendered[name])
-            os.chmod(tmp, mode)
-            staged.append((Path(tmp), path))
+            staged.append((tmp, path))
     except OSError as error:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
@@ -202,12 +200,6 @@ def write_graph(store: Store, graph_dir: Path, iris: Iris, holds: Callable[[str]
             path.unlink()
             changed.append(path)
     return sorted(changed)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 class PartialGraph:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from paperkg import tempfiles
 from paperkg.errors import GraphError
 
 STATE_FILE = "harvest-state.json"
@@ -73,7 +73,7 @@ class HarvestState:
         data = {"queries": {key: asdict(value) for key, value in sorted(self.queries.items())}}
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        fd, tmp = tempfiles.beside(self.path)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(tmp, self.path)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import filecmp
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from paperkg import tempfiles
 from paperkg.errors import BuildError
 
 MANIFEST = ".paperkg-generated"
@@ -160,17 +160,18 @@ class PageWriter:
             raise BuildError(f"{path} was generated without being claimed")  # a paperkg bug
         target = self.docs_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as out:
+        fd, temporary = tempfiles.beside(target)
+        with os.fdopen(fd, "wb") as out:
             try:
                 fill(out)
             except BaseException:
-                os.unlink(out.name)
+                os.unlink(temporary)
                 raise
-        if target.is_file() and filecmp.cmp(out.name, target, shallow=False):
-            os.unlink(out.name)
+        if target.is_file() and filecmp.cmp(temporary, target, shallow=False):
+            os.unlink(temporary)
             self.unchanged += 1
         else:
-            os.replace(out.name, target)
+            os.replace(temporary, target)
             self.written.append(path)
 
     def add(self, written: Iterable[str], unchanged: int) -> None:
