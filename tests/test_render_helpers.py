@@ -1,15 +1,20 @@
 """The render stage's fast paths give exactly what the slow ones they stand for give: relative
-links as MkDocs' own `get_relative_url` makes them, escaping with and without its cache."""
+links as MkDocs' own `get_relative_url` makes them, escaping with and without its cache, and
+page digests that change whenever anything the page is rendered from changes."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import itertools
 import random
 
 from mkdocs.utils import get_relative_url
 
 from paperkg.render import escape
+from paperkg.render.pages import ContextDigests
 from paperkg.render.relurl import relative_from
+from paperkg.views import AuthorLine, PaperView, PersonRef, PersonView, TopicRef
 
 PAGES = [
     "", ".", "/", "index.md", "index.html", "paper/2101.00001/index.md", "paper/2101.00001/",
@@ -52,3 +57,48 @@ def test_escaping_is_the_same_kept_or_not() -> None:
     assert escape.md(None) == escape.html_text(None) == ""
     assert escape.md(0) == "0" and escape.html_text(0) == ""
     assert escape.md("- <b>x</b> *y*") == r"\- &lt;b&gt;x&lt;/b&gt; \*y\*"
+
+
+def person_with_papers() -> PersonView:
+    topic = TopicRef("cs.DC", "Distributed Computing", "topic/cs.DC/index.md")
+    ada = PersonRef("Ada Lovelace", "author/ada-lovelace/index.md", "lovelace ada lovelace")
+    bob = PersonRef("Bob Smith", "author/bob-smith/index.md", "smith bob smith")
+    papers = [
+        PaperView(f"2101.0000{n}", f"paper/2101.0000{n}/index.md", f"Title {n}", "An abstract " * 100, 1,
+                  "2021-01-0{n}", None, None, None, topic, [topic],
+                  [AuthorLine(1, "Ada Lovelace", ada, ("Somewhere",)), AuthorLine(2, "Bob Smith", bob, ())])
+        for n in (1, 2)
+    ]
+    return PersonView(ada, papers, [(bob, 2)], [(topic, 2)])
+
+
+def digest(person: PersonView) -> str:
+    return ContextDigests()((person.ref.page, "author.md.j2", {"person": person}))  # a fresh process's
+
+
+def test_an_author_pages_digest_changes_with_anything_it_is_made_from() -> None:
+    person = person_with_papers()
+    before = digest(person)
+    assert digest(copy.deepcopy(person)) == before  # the same content, other objects
+    changes = [
+        lambda p: setattr(p.papers[1], "abstract", p.papers[1].abstract + "."),
+        lambda p: setattr(p.papers[0], "title", "Title 0"),
+        lambda p: p.papers[0].authors.__setitem__(0, dataclasses.replace(p.papers[0].authors[0], affiliations=())),
+        lambda p: p.papers.reverse(),
+        lambda p: p.papers.pop(),
+        lambda p: p.coauthors.__setitem__(0, (p.coauthors[0][0], 1)),
+        lambda p: setattr(p, "ref", dataclasses.replace(p.ref, name="Ada King")),
+    ]
+    for change in changes:
+        changed = copy.deepcopy(person)
+        change(changed)
+        assert digest(changed) != before
+
+
+def test_each_papers_view_is_pickled_once_for_all_pages_that_hold_it() -> None:
+    person = person_with_papers()
+    digests = ContextDigests()
+    author = digests((person.ref.page, "author.md.j2", {"person": person}))
+    paper = digests((person.papers[0].page, "paper.md.j2", {"paper": person.papers[0]}))
+    assert sorted(digests.papers) == ["2101.00001", "2101.00002"] and author != paper
+    assert digests(("topic/cs.DC/index.md", "topic.md.j2", {"papers": person.papers})) is None  # rendered always

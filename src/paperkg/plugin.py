@@ -17,7 +17,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from paperkg.build import PageSettings, generate_pages, put_twins, stage
+from paperkg.build import PageSettings, generate_pages, put_twins, refuse_twin_clashes, stage
 from paperkg.errors import PaperkgError
 from paperkg.partials import share_navigation
 from paperkg.render.bodies import body_path, use_body
@@ -107,6 +107,13 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             self.heads = self.generated.heads
         except PaperkgError as error:
             raise PluginError(str(error)) from None
+
+    def on_files(self, files, config: MkDocsConfig):
+        try:
+            refuse_twin_clashes(self.generated, files)
+        except PaperkgError as error:
+            raise PluginError(str(error)) from None
+        return files
 
     def on_nav(self, nav, config: MkDocsConfig, files):
         self.nav = nav

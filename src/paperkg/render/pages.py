@@ -7,6 +7,7 @@ Links between pages are relative `.md` paths, so MkDocs validates every one of t
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 import posixpath
 from collections import defaultdict
@@ -24,7 +25,7 @@ from paperkg.render.escape import html_text, md, url_part, yaml_string
 from paperkg.render.relurl import relative_from
 from paperkg.render.write import Made, MadeFrom, write_made
 from paperkg.resources import bundled
-from paperkg.views import SiteView
+from paperkg.views import AuthorLine, PaperView, PersonRef, SiteView, TopicRef, VersionLine
 
 T = TypeVar("T")
 Job = tuple[str, str, dict[str, object]]  # (path under docs_dir, template, context)
@@ -70,13 +71,50 @@ def initial(sort_key: str) -> str:
 DIGESTED = frozenset({"paper.md.j2", "author.md.j2"})
 
 
-def context_digest(job: Job) -> str | None:
-    """A digest of everything an entity page is rendered from, its view models pickled; None
-    for the other pages, which are rendered every time."""
-    page, template, context = job
-    if template not in DIGESTED:
-        return None
-    return hashlib.blake2b(pickle.dumps((page, template, context), protocol=5), digest_size=16).hexdigest()
+class _PaperDigest:
+    """Stands for a paper's view model in a page context's pickle, with its own pickle's digest."""
+
+
+class ContextDigests:
+    """Digests of everything an entity page is rendered from, its view models pickled; None for
+    the other pages, which are rendered every time.
+
+    Each paper's view model is pickled once per process, and stands in every context that holds
+    it as its digest: an author's page lists all their papers, abstracts and all, and pickling
+    those again for each of their authors took most of the time. The small frozen records
+    (names, topics, author lines) pickle as their class and field values, not as a dict of
+    field names: an author page holds one per co-author."""
+
+    def __init__(self) -> None:
+        self.papers: dict[str, str] = {}  # arXiv id -> digest of its view model
+        self.dispatch_table = {PaperView: self._paper, **{kind: _fields for kind in FIELD_RECORDS}}
+
+    def __call__(self, job: Job) -> str | None:
+        page, template, context = job
+        if template not in DIGESTED:
+            return None
+        out = io.BytesIO()
+        pickler = pickle.Pickler(out, protocol=5)
+        pickler.dispatch_table = self.dispatch_table  # looked up in C for each object's type
+        pickler.dump((page, template, context))
+        return _digest(out.getbuffer())
+
+    def _paper(self, paper: PaperView) -> tuple[type, tuple[str]]:
+        digest = self.papers.get(paper.arxiv_id)
+        if digest is None:  # a paper's view model holds no other paper's
+            digest = self.papers[paper.arxiv_id] = _digest(pickle.dumps(paper, protocol=5))
+        return _PaperDigest, (digest,)
+
+
+FIELD_RECORDS = (PersonRef, TopicRef, AuthorLine, VersionLine)
+
+
+def _fields(record: object) -> tuple[type, tuple[object, ...]]:
+    return type(record), tuple(record.__dict__.values())
+
+
+def _digest(data: bytes | memoryview) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class Renderer:
@@ -93,6 +131,7 @@ class Renderer:
         self.env.filters.update(md=md, html=html_text, yaml=yaml_string, url_part=url_part, date=short_date,
                                 attr=attribute)
         self.page_size = page_size
+        self.digest = ContextDigests()
         self.site_name = site_name
 
     def _render(self, template: str, here: str, url: Callable[[str], str] | None = None, **context: object) -> str:
@@ -127,7 +166,7 @@ class Renderer:
         for page, template, context in jobs:
             render = lambda page=page, template=template, context=context: [  # noqa: E731
                 (page, self._render_with_body(template, page, context, bodies))]
-            yield (page,), context_digest((page, template, context)), render
+            yield (page,), self.digest((page, template, context)), render
 
     def _render_with_body(self, template: str, page: str, context: dict[str, object],
                           bodies: BodyWriter | None) -> str:

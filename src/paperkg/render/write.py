@@ -44,6 +44,11 @@ def write_if_changed(docs_dir: Path, path: str, data: str | bytes) -> bool:
     return True
 
 
+def manifest_paths(root: Path) -> list[str]:
+    """The paths paperkg generated under `root` at the last build (its manifest)."""
+    return [path for path in (root / MANIFEST).read_text("utf-8").split("\n") if path]
+
+
 def link_or_copy(source: Path | str, target: Path | str) -> None:
     """A hard link (no bytes copied), or a copy where the two are on different file systems."""
     try:
