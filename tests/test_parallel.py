@@ -4,6 +4,7 @@ file for file, and what a worker logs (a broken link) still fails the strict bui
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,28 @@ def test_clearing_the_site_directory_keeps_hidden_entries_and_deletes_the_rest(t
     clearing.wait()
     assert tree(site) == {".git/HEAD": b"ref", ".nojekyll": b"", "index.html": b"new"}
     assert parallel.clear_directory(str(tmp_path / "missing")) is None
+
+
+def test_background_work_runs_in_a_child_and_gives_back_its_result_or_its_error(tmp_path: Path) -> None:
+    started = tmp_path / "started"
+    go = tmp_path / "go"
+
+    def work() -> tuple[int, str]:
+        started.write_text("")
+        while not go.exists():  # waits for this process: it cannot be running here
+            pass
+        return os.getpid(), "done"
+
+    child = parallel.Background(work)
+    while not started.exists():
+        pass
+    go.write_text("")
+    pid, value = child.result()
+    assert value == "done" and pid != os.getpid()
+    assert child.result() == (pid, "done")  # asked again: the same answer
+
+    def fails() -> None:
+        raise FileNotFoundError("twins/paper/x/index.ttl")
+
+    with pytest.raises(FileNotFoundError, match="index.ttl"):
+        parallel.Background(fails).result()

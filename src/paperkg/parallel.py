@@ -48,35 +48,56 @@ def map_shares(work: Callable[[Sequence[T]], R], items: Sequence[T], workers: in
     if workers <= 1 or not hasattr(os, "fork") or len(items) < 2 * workers:
         return [work(items)]
     shares = [items[i::workers] for i in range(workers)]
-    children = []
-    for share in shares[1:]:
+    children = [Background(lambda share=share: work(share)) for share in shares[1:]]
+    results = [work(shares[0])]
+    failure: BaseException | None = None
+    for child in children:  # wait for every child, even after one failed
+        try:
+            results.append(child.result())
+        except BaseException as error:
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return results
+
+
+class Background:
+    """`work()` in a forked child while this process goes on (here, where there is no fork);
+    `result()` waits for it and returns what it returned, or raises what it raised."""
+
+    def __init__(self, work: Callable[[], R]) -> None:
+        self.pid: int | None = None
+        self.outcome: tuple[bool, object] | None = None
+        if not hasattr(os, "fork"):
+            try:
+                self.outcome = (True, work())
+            except Exception as error:
+                self.outcome = (False, error)
+            return
         reader, writer = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(reader)
             try:
-                outcome = (True, work(share))
+                outcome = (True, work())
             except BaseException as error:  # the parent raises it; a child must never return
                 outcome = (False, error if _picklable(error) else RuntimeError(f"{type(error).__name__}: {error}"))
             with os.fdopen(writer, "wb") as out:
                 pickle.dump(outcome, out, protocol=pickle.HIGHEST_PROTOCOL)
             os._exit(0)
         os.close(writer)
-        children.append((pid, reader))
-    results = [work(shares[0])]
-    failure: BaseException | None = None
-    for pid, reader in children:  # read every pipe (a child blocks until its result is read)
-        with os.fdopen(reader, "rb") as source:
-            data = source.read()
-        os.waitpid(pid, 0)
-        ok, value = pickle.loads(data) if data else (False, RuntimeError("a worker process died"))
-        if ok:
-            results.append(value)
-        else:
-            failure = failure or value
-    if failure is not None:
-        raise failure
-    return results
+        self.pid, self.reader = pid, reader
+
+    def result(self):
+        if self.outcome is None:
+            with os.fdopen(self.reader, "rb") as source:  # read first: a child blocks until it is read
+                data = source.read()
+            os.waitpid(self.pid, 0)
+            self.outcome = pickle.loads(data) if data else (False, RuntimeError("a worker process died"))
+        ok, value = self.outcome
+        if not ok:
+            raise value
+        return value
 
 
 def _picklable(error: BaseException) -> bool:

@@ -19,6 +19,7 @@ from mkdocs.plugins import BasePlugin
 
 from paperkg.build import PageSettings, generate_pages, put_twins, refuse_twin_clashes, stage
 from paperkg.errors import PaperkgError
+from paperkg.parallel import Background
 from paperkg.partials import share_navigation
 from paperkg.render.bodies import body_path, use_body
 from paperkg.render.dataset import VOID
@@ -102,6 +103,7 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         )
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
+        self.linking = None
         try:
             self.generated = generate_pages(config, self.settings(), reuse=self.incremental)
             self.heads = self.generated.heads
@@ -113,6 +115,10 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             refuse_twin_clashes(self.generated, files)
         except PaperkgError as error:
             raise PluginError(str(error)) from None
+        # The site_dir is cleaned by now: the twins go into it while MkDocs reads the pages, in
+        # a child process (this part of MkDocs' build uses one core), not after the build.
+        generated, site_dir, everything = self.generated, Path(config.site_dir), not self.incremental
+        self.linking = Background(lambda: put_twins(generated, site_dir, everything))
         return files
 
     def on_nav(self, nav, config: MkDocsConfig, files):
@@ -141,8 +147,8 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         well_known = Path(config.site_dir) / ".well-known"
         well_known.mkdir(parents=True, exist_ok=True)
         (well_known / "void").write_bytes((Path(config.docs_dir) / VOID).read_bytes())
-        with stage("link"):
-            count = put_twins(self.generated, Path(config.site_dir), everything=not self.incremental)
+        with stage("link"):  # waiting for the twins, put into the site alongside the build
+            count = self.linking.result()
         log.info("link     %d twins put into the site", count)
         indexer = self.generated.search
         if indexer is None:
@@ -159,6 +165,12 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             log.info("search   the searchable pages did not change: the index stands")
 
     def on_build_error(self, error: Exception) -> None:
+        linking = getattr(self, "linking", None)
+        if linking is not None:  # no child outlives a failed build
+            try:
+                linking.result()
+            except Exception:  # the build's own error is the one reported
+                pass
         generated = getattr(self, "generated", None)
         if generated is not None and generated.search is not None:
             generated.search.cancel()
