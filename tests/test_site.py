@@ -220,6 +220,21 @@ def test_a_file_of_the_sites_own_where_a_twin_goes_stops_the_build(tmp_path: Pat
     assert "@prefix" in twin.read_text()
 
 
+def test_an_incremental_build_takes_the_last_builds_word_for_its_twins_and_a_full_one_makes_them(
+    tmp_path: Path,
+) -> None:
+    directory = make_site(tmp_path / "s", [FIXTURES / "seed" / "seed-feed.xml"])
+    kept = directory / ".paperkg" / "twins" / "paper" / "2605.00515" / "index.ttl"
+    built = directory / "public" / "paper" / "2605.00515" / "index.ttl"
+    text = built.read_text()
+    kept.unlink()  # by hand: paperkg never does that
+    run("ingest", "--project", directory, FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml")
+    assert "incremental build" in run("-v", "build", "--project", directory)
+    assert not kept.exists() and built.read_text() == text  # no look-up per twin; the site keeps its copy
+    run("build", "--full", "--project", directory)
+    assert kept.read_text() == text and built.read_text() == text
+
+
 def test_rebuild_rewrites_nothing_and_two_sites_are_identical(tmp_path: Path) -> None:
     first = make_site(tmp_path / "one" / "example", FEEDS)  # same name: the same site
     second = make_site(tmp_path / "two" / "example", FEEDS)

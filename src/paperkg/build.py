@@ -163,7 +163,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
             for path, data in sorted(one_off.items()):
                 writer.write(path, data)
         with stage("twins"):
-            make_twins = lambda share: write_made(twins_root, maker.made(share), made.before)  # noqa: E731
+            # .paperkg/twins/ is paperkg's own: what the last build made there is there still
+            make_twins = lambda share: write_made(twins_root, maker.made(share), made.before, look=False)  # noqa: E731
             shares = parallel.map_shares(make_twins, entities, jobs)
             twin_writer.add(*made.add(shares))
         made.save()
