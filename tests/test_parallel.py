@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 
 from paperkg import parallel
@@ -102,3 +104,27 @@ def test_background_work_runs_in_a_child_and_gives_back_its_result_or_its_error(
 
     with pytest.raises(FileNotFoundError, match="index.ttl"):
         parallel.Background(fails).result()
+
+
+def plain_site(root: Path, pages: dict[str, str]) -> MkDocsConfig:
+    """A small MkDocs site without paperkg: its config, loaded."""
+    for path, text in pages.items():
+        (root / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / "docs" / path).write_text(text)
+    (root / "mkdocs.yml").write_text("site_name: plain\nuse_directory_urls: true\n")
+    return load_config(str(root / "mkdocs.yml"))
+
+
+def test_a_dirty_build_builds_the_pages_it_is_told_changed_and_no_others(tmp_path: Path) -> None:
+    pages = {"index.md": "# Home\n", **{f"p{n}.md": f"# Page {n}\n\nfirst\n" for n in range(8)}}
+    parallel.build(plain_site(tmp_path, pages), workers=2)
+    for n in range(8):  # every page edited; the caller says two of them changed
+        (tmp_path / "docs" / f"p{n}.md").write_text(f"# Page {n}\n\nsecond\n")
+    told = {"p2.md", "p5.md"}
+    parallel.build(load_config(str(tmp_path / "mkdocs.yml")), dirty=True, workers=2,
+                   changed=lambda file: file.src_uri in told)
+    built = {n for n in range(8) if "second" in (tmp_path / "site" / f"p{n}" / "index.html").read_text()}
+    assert built == {2, 5}
+    # without the caller's word, MkDocs' own comparison of modification times decides
+    parallel.build(load_config(str(tmp_path / "mkdocs.yml")), dirty=True, workers=2)
+    assert all("second" in (tmp_path / "site" / f"p{n}" / "index.html").read_text() for n in range(8))

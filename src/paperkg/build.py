@@ -11,16 +11,17 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, MkDocsException
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, file_sort_key
 from pyoxigraph import Store
 
 from paperkg import parallel, search
@@ -73,11 +74,23 @@ class PageSettings:
 @dataclass(frozen=True)
 class Generated:
     report: WriteReport
+    pages: frozenset[str]  # every file generated into the docs_dir
     heads: dict[str, str]  # page path under docs_dir -> what its HTML head gets
     twins: WriteReport  # the entity twins, in the twins directory
     twins_dir: Path
     search: search.Indexer | None = None  # Pagefind, indexing the search records alongside the build
     bodies_dir: Path | None = None  # the entity pages' HTML, when paperkg's HTML templates make it
+
+    @cached_property
+    def _written(self) -> frozenset[str]:
+        return frozenset(self.report.written)
+
+    def changed(self, file: File) -> bool:
+        """Whether a docs_dir file changed since the last build: paperkg's own when this build
+        wrote it (no look-up), the others by MkDocs' comparison of modification times."""
+        if file.src_uri in self.pages:
+            return file.src_uri in self._written
+        return file.is_modified()
 
 
 def twins_dir(project_root: Path) -> Path:
@@ -86,12 +99,17 @@ def twins_dir(project_root: Path) -> Path:
     return project_root / ".paperkg" / "twins"
 
 
-def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = False) -> Generated:
+def generate_pages(
+    config: MkDocsConfig, settings: PageSettings, reuse: bool = False, listed: Collection[str] | None = None
+) -> Generated:
     """Every generated file, written as it is made (only when its bytes changed): the Markdown
     pages into the docs_dir and the entity twins into `twins_dir`, by `settings.jobs` processes.
 
     With `reuse` (an incremental build), nothing is generated when nothing they are made
-    from changed since the last time: the graph, the templates, the settings, paperkg."""
+    from changed since the last time: the graph, the templates, the settings, paperkg.
+    `listed` is every file in the docs_dir, as MkDocs found them, so that none is looked up
+    (else each is); the twins directory is paperkg's own, and what the last build made there
+    is there still."""
     iris = iris_for(config)
     docs_dir, jobs = Path(config.docs_dir), settings.jobs
     stamp = Path(config.config_file_path).parent / ".paperkg" / "pages-stamp"
@@ -100,18 +118,19 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
     records = stamp.parent / search.RECORDS
     html_dir = bodies.bodies_dir(stamp.parent.parent)
     with_bodies = bodies.usable(config, settings.templates_dir)
+    there = listed.__contains__ if listed is not None else None
     kept = None
     if reuse and (records.is_file() or not settings.search):
-        kept = _kept_pages(stamp, fingerprint, (docs_dir, twins_root))
+        kept = _kept_pages(stamp, fingerprint, docs_dir, twins_root, there)
     if kept is not None:
         epoch, pages_kept, twins_kept = kept
         if _USERS_EPOCH is None:
             os.environ["SOURCE_DATE_EPOCH"] = epoch
         log.info("pages    graph, templates and settings unchanged: the %d generated files stand",
-                 pages_kept + twins_kept)
+                 len(pages_kept) + twins_kept)
         indexer = _start_search(stamp.parent) if settings.search else None
-        return Generated(WriteReport([], pages_kept, []), {}, WriteReport([], twins_kept, []), twins_root, indexer,
-                         html_dir if with_bodies else None)
+        return Generated(WriteReport([], len(pages_kept), []), frozenset(pages_kept), {},
+                         WriteReport([], twins_kept, []), twins_root, indexer, html_dir if with_bodies else None)
     stamp.unlink(missing_ok=True)
     with tempfile.TemporaryFile() as dump:
         with stage("graph"):
@@ -128,8 +147,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
             maker = twins.Twins(sorted_lines(dump), iris)  # grouped per document; the N-Triples dump too
     renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
     pages = renderer.jobs(site, home=settings.home)
-    entity_heads = head.heads(site, iris)
-    entities = sorted(entity_heads)
+    entities = head.entity_pages(site)
     terms, vocabulary = vocab.vocabulary(iris)
     one_off: dict[str, str | bytes] = {
         vocab.TURTLE: vocabulary, vocab.PAGE: renderer.render_vocabulary(terms, str(iris.ax)),
@@ -146,7 +164,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
 
     try:
         made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
-        writer, twin_writer, body_writer = PageWriter(docs_dir), PageWriter(twins_root), PageWriter(html_dir)
+        writer, twin_writer, body_writer = PageWriter(docs_dir, there), PageWriter(twins_root), PageWriter(html_dir)
         twin_paths = twins.paths(entities)
         writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
         twin_writer.claim(twin_paths)
@@ -155,7 +173,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
             body_writer.claim(bodies.body_path(page) for page, name, _ in pages if name in bodies.BODY_TEMPLATES)
             html = bodies.BodyWriter(html_dir, bodies.Links({page for page, _, _ in pages}, config.use_directory_urls))
         with stage("render"):
-            writer.add(*renderer.write(pages, docs_dir, made, workers=jobs, bodies=html))
+            writer.add(*renderer.write(pages, docs_dir, made, workers=jobs, bodies=html, there=there))
         with stage("dataset"):
             writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out))
             writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
@@ -164,11 +182,14 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
                 writer.write(path, data)
         with stage("twins"):
             # .paperkg/twins/ is paperkg's own: what the last build made there is there still
-            make_twins = lambda share: write_made(twins_root, maker.made(share), made.before, look=False)  # noqa: E731
+            make_twins = lambda share: write_made(twins_root, maker.made(share), made.before, there=_anything)  # noqa: E731
             shares = parallel.map_shares(make_twins, entities, jobs)
             twin_writer.add(*made.add(shares))
         made.save()
         report, twins_report = writer.finish(), twin_writer.finish()
+        # what the entity pages' HTML heads get: those MkDocs builds (in an incremental build,
+        # the ones written)
+        entity_heads = head.heads(site, iris, only=set(report.written) if reuse else None)
         body_writer.finish()  # the bodies of pages gone (or all, when they are not made) go
     except BaseException:
         if indexer is not None:  # Pagefind must not outlive a failed build
@@ -182,7 +203,12 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, reuse: bool = F
         len(site.papers), len(site.persons), len(site.topics), len(report.written), report.unchanged,
         len(report.removed), len(twins_report.written), twins_report.unchanged, len(twins_report.removed),
     )
-    return Generated(report, entity_heads, twins_report, twins_root, indexer, html_dir if with_bodies else None)
+    return Generated(report, frozenset(writer.paths), entity_heads, twins_report, twins_root, indexer,
+                     html_dir if with_bodies else None)
+
+
+def _anything(path: str) -> bool:
+    return True
 
 
 def _start_search(state_dir: Path) -> search.Indexer:
@@ -233,20 +259,22 @@ def pages_fingerprint(config: MkDocsConfig, settings: PageSettings, graph: bool 
     return digest.hexdigest()
 
 
-def _kept_pages(stamp: Path, fingerprint: str, roots: tuple[Path, Path]) -> tuple[str, int, int] | None:
-    """(build epoch, pages, twins) when the last generated files were made from the same
-    sources and are all still there."""
+def _kept_pages(
+    stamp: Path, fingerprint: str, docs_dir: Path, twins_root: Path, there: Callable[[str], bool] | None
+) -> tuple[str, list[str], int] | None:
+    """(build epoch, the pages, how many twins) when the last generated files were made from
+    the same sources and the pages are all still there (`there`, else looked up)."""
     try:
         made_from, epoch = stamp.read_text().split()
-        listed = [manifest_paths(root) for root in roots]
+        pages, twins_made = manifest_paths(docs_dir), manifest_paths(twins_root)
     except (OSError, ValueError):
         return None
     if made_from != fingerprint:
         return None
-    isfile, join = os.path.isfile, os.path.join  # not pathlib: a few seconds at 270,000 files
-    if not all(isfile(join(root, path)) for root, paths in zip(roots, listed, strict=True) for path in paths):
+    root = str(docs_dir)  # os.path, not pathlib: a second at 90,000 files
+    if not all(map(there or (lambda path: os.path.isfile(os.path.join(root, path))), pages)):
         return None
-    return epoch, len(listed[0]), len(listed[1])
+    return epoch, pages, len(twins_made)
 
 
 def sparql_page(renderer: Renderer, site, iris, graph_dir: Path) -> dict[str, str | bytes]:
@@ -276,6 +304,26 @@ def put_twins(generated: Generated, site_dir: Path, everything: bool) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         link_or_copy(source / path, target)
     return len(paths)
+
+
+def docs_files(files: Files, config: MkDocsConfig) -> set[str]:
+    """The paths of the docs_dir's files in MkDocs' file list (the theme's are in it too)."""
+    return {uri for uri, file in files.src_uris.items() if file.src_dir == config.docs_dir}
+
+
+def list_generated(files: Files, generated: Generated, config: MkDocsConfig) -> Files:
+    """MkDocs' file list, walked before the pages were generated, made to match the docs_dir:
+    with the files this build added, without those it removed, in the order of MkDocs' walk."""
+    listed = files.src_uris
+    added = [path for path in generated.report.written if path not in listed]
+    gone = [listed[path] for path in generated.report.removed if path in listed]
+    if not added and not gone:
+        return files
+    for file in gone:
+        files.remove(file)
+    new = [File(path, config.docs_dir, config.site_dir, config.use_directory_urls) for path in added]
+    docs = sorted([file for file in files if file.src_dir == config.docs_dir] + new, key=file_sort_key)
+    return Files(docs + [file for file in files if file.src_dir != config.docs_dir])  # the theme's last, as ever
 
 
 def refuse_twin_clashes(generated: Generated, files: Files) -> None:
@@ -314,7 +362,8 @@ def build_site(project: Project, full: bool = False, jobs: int | None = None) ->
     problems: list[str] = []
     try:
         with stage("mkdocs"), errors_logged_by("mkdocs.commands.build") as problems:
-            parallel.build(config, dirty=dirty, workers=jobs)
+            # which pages changed, paperkg knows: it wrote them (in on_files, before this is asked)
+            parallel.build(config, dirty=dirty, workers=jobs, changed=lambda file: plugin.generated.changed(file))
     except (Abort, MkDocsException) as error:
         # A plugin's error (ours: a PaperkgError) is logged by MkDocs, then it aborts.
         raise BuildError("; ".join(problems) or f"MkDocs build failed: {error}") from None

@@ -17,7 +17,15 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from paperkg.build import PageSettings, generate_pages, put_twins, refuse_twin_clashes, stage
+from paperkg.build import (
+    PageSettings,
+    docs_files,
+    generate_pages,
+    list_generated,
+    put_twins,
+    refuse_twin_clashes,
+    stage,
+)
 from paperkg.errors import PaperkgError
 from paperkg.parallel import Background
 from paperkg.partials import share_navigation
@@ -104,14 +112,15 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self.linking = None
-        try:
-            self.generated = generate_pages(config, self.settings(), reuse=self.incremental)
-            self.heads = self.generated.heads
-        except PaperkgError as error:
-            raise PluginError(str(error)) from None
 
     def on_files(self, files, config: MkDocsConfig):
+        # The pages are generated once MkDocs has walked the docs_dir: its list says which of
+        # them are there, without a look-up per page, and gets the ones added.
         try:
+            self.generated = generate_pages(config, self.settings(), reuse=self.incremental,
+                                            listed=docs_files(files, config))
+            self.heads = self.generated.heads
+            files = list_generated(files, self.generated, config)
             refuse_twin_clashes(self.generated, files)
         except PaperkgError as error:
             raise PluginError(str(error)) from None

@@ -5,6 +5,7 @@ schema.org JSON-LD. Every value is escaped: it comes from feeds."""
 from __future__ import annotations
 
 import json
+from collections.abc import Container
 
 from markupsafe import escape
 
@@ -75,9 +76,18 @@ def paper_head(paper: PaperView, iris: Iris) -> str:
     return "\n".join(tags)
 
 
-def heads(site: SiteView, iris: Iris) -> dict[str, str]:
-    """{page path under docs_dir: head HTML} for every paper, author and topic page."""
-    result = {paper.page: paper_head(paper, iris) for paper in site.papers}
+def entity_pages(site: SiteView) -> list[str]:
+    """Every paper, author and topic page, sorted."""
+    return sorted([paper.page for paper in site.papers] + [person.ref.page for person in site.persons]
+                  + [topic.ref.page for topic in site.topics])
+
+
+def heads(site: SiteView, iris: Iris, only: Container[str] | None = None) -> dict[str, str]:
+    """{page path under docs_dir: head HTML} for every paper, author and topic page (or those
+    of them in `only`: the pages an incremental build turns into HTML)."""
+    wanted = (lambda page: True) if only is None else only.__contains__
+    result = {paper.page: paper_head(paper, iris) for paper in site.papers if wanted(paper.page)}
     for page in [p.ref.page for p in site.persons] + [t.ref.page for t in site.topics]:
-        result[page] = "\n".join(_twins(iris.base + page.removesuffix("index.md")))
+        if wanted(page):
+            result[page] = "\n".join(_twins(iris.base + page.removesuffix("index.md")))
     return result

@@ -154,12 +154,13 @@ class Renderer:
         return self._render(template, page, **context)
 
     def write(self, jobs: Sequence[Job], docs_dir: Path, made: MadeFrom, workers: int = 1,
-              bodies: BodyWriter | None = None) -> tuple[list[str], int]:
+              bodies: BodyWriter | None = None, there: Callable[[str], bool] | None = None) -> tuple[list[str], int]:
         """Render `jobs` and write each page whose bytes changed, in `workers` processes:
         (pages written, pages unchanged). No process holds more than one page at a time. A
-        page whose context is what it was at the last build is not rendered again. With
-        `bodies`, the entity pages' HTML is made beside their Markdown."""
-        return made.add(map_shares(lambda share: write_made(docs_dir, self.made(share, bodies), made.before),
+        page whose context is what it was at the last build (and which is `there`: see
+        `write_made`) is not rendered again. With `bodies`, the entity pages' HTML is made
+        beside their Markdown."""
+        return made.add(map_shares(lambda share: write_made(docs_dir, self.made(share, bodies), made.before, there),
                                    jobs, workers))
 
     def made(self, jobs: Sequence[Job], bodies: BodyWriter | None = None) -> Iterator[Made]:
