@@ -117,8 +117,8 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         # The pages are generated once MkDocs has walked the docs_dir: its list says which of
         # them are there, without a look-up per page, and gets the ones added.
         try:
-            self.generated = generate_pages(config, self.settings(), reuse=self.incremental,
-                                            listed=docs_files(files, config))
+            self.generated = generate_pages(config, self.settings(), docs_files(files, config),
+                                            reuse=self.incremental)
             self.heads = self.generated.heads
             files = list_generated(files, self.generated, config)
             refuse_twin_clashes(self.generated, files)
