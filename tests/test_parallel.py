@@ -3,6 +3,7 @@ file for file, and what a worker logs (a broken link) still fails the strict bui
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from pathlib import Path
@@ -104,6 +105,22 @@ def test_background_work_runs_in_a_child_and_gives_back_its_result_or_its_error(
 
     with pytest.raises(FileNotFoundError, match="index.ttl"):
         parallel.Background(fails).result()
+
+
+def test_what_lives_through_the_block_is_out_of_the_collectors_sight_in_it_and_back_in_after() -> None:
+    class Node:
+        pass
+
+    alive = [Node() for _ in range(1000)]
+    with parallel.long_lived():
+        assert gc.get_freeze_count() >= len(alive)
+        assert not any(node in gc.get_objects() for node in alive[:3])
+        # a forked worker sees them frozen too: it never walks (and so copies) the parent's objects
+        assert parallel.Background(gc.get_freeze_count).result() >= len(alive)
+    assert gc.get_freeze_count() == 0 and alive[0] in gc.get_objects()
+    with pytest.raises(RuntimeError), parallel.long_lived():
+        raise RuntimeError("a failed stage")
+    assert gc.get_freeze_count() == 0  # after a failure too
 
 
 def plain_site(root: Path, pages: dict[str, str]) -> MkDocsConfig:

@@ -137,6 +137,7 @@ def test_first_search_downloads_a_few_chunks_from_the_site_only(page, origin: st
     assert [url for url, _ in page.fetched if not url.startswith(origin)] == []
     searched = [(url, size) for url, size in page.fetched if "/pagefind/" in url]
     assert not [url for url, _ in searched if "/pagefind/filter/" in url]  # filters load when opened
+    assert not [url for url, _ in searched if "worker" in url]  # Pagefind searches in the page
     total = sum(size for _, size in searched)
     index = built_site / "public" / "pagefind"
     chunks = list((index / "index").iterdir())

@@ -17,6 +17,7 @@ dirty builds skip those too); links to pages and anchors within a page are check
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import logging
 import os
@@ -25,7 +26,8 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -40,6 +42,20 @@ from mkdocs.utils import CountHandler
 log = logging.getLogger("mkdocs.commands.build")
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+@contextmanager
+def long_lived() -> Iterator[None]:
+    """Everything alive now left out of Python's cyclic garbage collector until the block ends
+    (`gc.freeze`), here and in the processes forked meanwhile: what the pages are made from (the
+    views and triples, MkDocs' files and pages) lives on through the block, yet every full
+    collection would walk all of it, and a forked worker doing so would copy the memory pages
+    it shares with this process. The collector sees it again afterwards (`gc.unfreeze`)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def map_shares(work: Callable[[Sequence[T]], R], items: Sequence[T], workers: int) -> list[R]:
@@ -159,11 +175,12 @@ def build(
         rest = [file for file in to_build if file not in nav_files]
         release_freed_memory()
         shares = [in_nav + rest[i::workers] if i == 0 else rest[i::workers] for i in range(workers)]
-        children = [_fork(lambda share=share: _build_share(share, config, files, pages, nav, env))
-                    for share in shares[1:]]
-        _build_share(shares[0], config, files, pages, nav, env)
-        for pid, reader in children:
-            _collect(pid, reader)
+        with long_lived():
+            children = [_fork(lambda share=share: _build_share(share, config, files, pages, nav, env))
+                        for share in shares[1:]]
+            _build_share(shares[0], config, files, pages, nav, env)
+            for pid, reader in children:
+                _collect(pid, reader)
 
         if clearing is not None:  # post_build plugins see the built site only, as after clean_directory
             clearing.wait()
