@@ -10,6 +10,7 @@ import itertools
 import random
 
 from mkdocs.utils import get_relative_url
+from mkdocs.utils.meta import get_data
 
 from paperkg.render import escape
 from paperkg.render.pages import ContextDigests
@@ -74,6 +75,20 @@ def person_with_papers() -> PersonView:
 
 def digest(person: PersonView) -> str:
     return ContextDigests()((person.ref.page, "author.md.j2", {"person": person}))  # a fresh process's
+
+
+def test_a_front_matter_title_reads_back_as_it_was_whatever_characters_it_holds() -> None:
+    titles = ["DEL \x7f in it", "C1 \x80\x84\x9f controls", "not characters \ufffe\uffff", 'quotes " \\ \'',
+              "a BOM \ufeff and a tab\tand \x01", "“Ünïcode” — $\\sqrt{s}$ 😀", "</title><script>x</script>"]
+    nasty = ['"', "\\", "\x00", "\x01", "\t", "\n", "\r", "\x1f", "\x7f", "\x80", "\x85", "\x9f", "\xa0", "\u2028",
+             "\u2029", "\ufeff", "\ufffe", "\uffff", "\U0001f600", "#", ":", "'", "{", "[", "&", "*",
+             "!", "|", "---", " ", "é"]
+    chosen = random.Random(5)
+    titles += ["".join(chosen.choices(nasty, k=chosen.randint(1, 12))) for _ in range(2000)]
+    for title in titles:
+        shown = escape.html_text(title)
+        markdown, meta = get_data(f"---\ntitle: {escape.yaml_string(shown)}\n---\n# heading\n")
+        assert meta == {"title": shown} and markdown == "# heading\n", title  # as MkDocs reads it
 
 
 def test_an_author_pages_digest_changes_with_anything_it_is_made_from() -> None:

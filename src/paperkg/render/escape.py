@@ -65,9 +65,15 @@ def _html(text: str) -> str:
 _html_kept = _kept(_html)
 
 
+# Characters a YAML document may not hold as they are: one of them in a title made PyYAML refuse
+# the whole front matter, and MkDocs then showed it as the page's text. Escaped, as JSON and YAML
+# both read \uXXXX in a double-quoted string.
+_NOT_IN_YAML = re.compile("[\x7f-\x9f\ufffe\uffff]")
+
+
 def yaml_string(text: str) -> str:
-    """A YAML scalar for front matter: JSON's double-quoted strings are valid YAML."""
-    return json.dumps(text, ensure_ascii=False)
+    """A YAML scalar for front matter: a JSON double-quoted string, which YAML reads the same."""
+    return _NOT_IN_YAML.sub(lambda found: f"\\u{ord(found.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def url_part(text: str) -> str:
