@@ -149,10 +149,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_startup(project: Path, limit: float) -> float | None:
+def serve_startup(project: Path, limit: float, server: str = "paperkg") -> float | None:
+    """Seconds until `paperkg serve` (or `mkdocs serve`, which builds every page in one process
+    first) answers the project's home page over HTTP; None if it does not within `limit`."""
     port = free_port()
-    server = subprocess.Popen([BIN / "paperkg", "serve", "--project", project, "--dev-addr", f"127.0.0.1:{port}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    address = f"127.0.0.1:{port}"
+    command = ([BIN / "paperkg", "serve", "--project", project, "--dev-addr", address] if server == "paperkg" else
+               [BIN / "mkdocs", "serve", "--no-livereload", "--dev-addr", address, "-f", project / "mkdocs.yml"])
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     started = time.perf_counter()
     try:
         while time.perf_counter() - started < limit:
@@ -160,13 +164,13 @@ def serve_startup(project: Path, limit: float) -> float | None:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
                 return time.perf_counter() - started
             except OSError:
-                if server.poll() is not None:
+                if process.poll() is not None:
                     return None
                 time.sleep(0.5)
         return None
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def first_search(site: Path, term: str) -> tuple[int, int, int]:
