@@ -19,7 +19,7 @@ const make = (tag, attributes = {}, text = "") => {
 
 // Pagefind finds its index beside pagefind.js, and links results under the directory that holds it.
 // It searches in this page, not in its Web Worker: the worker's script is 43 kB more for a first
-// search to download (a seventh of it on a 30,000-paper site), and a search decodes only a few chunks.
+// search to download (an eighth of it on a 30,000-paper site), and a search decodes only a few chunks.
 const engine = import(new URL(root.dataset.engine, document.baseURI).href).then(async (pagefind) => {
   await pagefind.options({ noWorker: true });
   return pagefind;
