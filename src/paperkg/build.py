@@ -158,59 +158,56 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
         parallel.release_freed_memory()
         with stage("triples"):
             maker = twins.Twins(sorted_lines(dump), iris)  # grouped per document; the N-Triples dump too
-    # The views and the grouped triples live on until the pages are made, and hold no cycles.
-    with parallel.long_lived():
-        renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
-        pages = renderer.jobs(site, home=settings.home)
-        entities = head.entity_pages(site)
-        terms, vocabulary = vocab.vocabulary(iris)
-        one_off: dict[str, str | bytes] = {
-            vocab.TURTLE: vocabulary, vocab.PAGE: renderer.render_vocabulary(terms, str(iris.ax)),
-        }
-        if settings.sparql:
-            with stage("sparql"):
-                one_off.update(sparql_page(renderer, site, iris, settings.graph_dir))
-        indexer = None
-        if settings.search:  # the page, and its index made from the records while the pages are built
-            one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS)
-            one_off.update(search.asset_files())
-            search.write_records(records, search.records(pages, config))
-            indexer = _start_search(stamp.parent)
+    renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
+    pages = renderer.jobs(site, home=settings.home)
+    entities = head.entity_pages(site)
+    terms, vocabulary = vocab.vocabulary(iris)
+    one_off: dict[str, str | bytes] = {
+        vocab.TURTLE: vocabulary, vocab.PAGE: renderer.render_vocabulary(terms, str(iris.ax)),
+    }
+    if settings.sparql:
+        with stage("sparql"):
+            one_off.update(sparql_page(renderer, site, iris, settings.graph_dir))
+    indexer = None
+    if settings.search:  # the page, and its index made from the records while the pages are built
+        one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS)
+        one_off.update(search.asset_files())
+        search.write_records(records, search.records(pages, config))
+        indexer = _start_search(stamp.parent)
 
-        try:
-            made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
-            writer, twin_writer, body_writer = PageWriter(docs_dir, there), PageWriter(twins_root), PageWriter(html_dir)
-            twin_paths = twins.paths(entities)
-            writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
-            twin_writer.claim(twin_paths)
-            html = None
-            if with_bodies:
-                body_writer.claim(bodies.body_path(page) for page, name, _ in pages if name in bodies.BODY_TEMPLATES)
-                links = bodies.Links({page for page, _, _ in pages}, config.use_directory_urls)
-                html = bodies.BodyWriter(html_dir, links)
-            with stage("render"):
-                writer.add(*renderer.write(pages, docs_dir, made, workers=jobs, bodies=html, there=there))
-            with stage("dataset"):
-                writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out))
-                writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
-                writer.write(dataset.VOID, dataset.void(triples, iris, site, config.site_name))
-                for path, data in sorted(one_off.items()):
-                    writer.write(path, data)
-            with stage("twins"):
-                # .paperkg/twins/ is paperkg's own: what the last build made there is there still
-                make_twins = lambda share: write_made(twins_root, maker.made(share), made.before, there=_anything)  # noqa: E731
-                shares = parallel.map_shares(make_twins, entities, jobs)
-                twin_writer.add(*made.add(shares))
-            made.save()
-            report, twins_report = writer.finish(), twin_writer.finish()
-            # what the entity pages' HTML heads get: those MkDocs builds (in an incremental build,
-            # the ones written)
-            entity_heads = head.heads(site, iris, only=set(report.written) if reuse else None)
-            body_writer.finish()  # the bodies of pages gone (or all, when they are not made) go
-        except BaseException:
-            if indexer is not None:  # Pagefind must not outlive a failed build
-                indexer.cancel()
-            raise
+    try:
+        made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
+        writer, twin_writer, body_writer = PageWriter(docs_dir, there), PageWriter(twins_root), PageWriter(html_dir)
+        twin_paths = twins.paths(entities)
+        writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
+        twin_writer.claim(twin_paths)
+        html = None
+        if with_bodies:
+            body_writer.claim(bodies.body_path(page) for page, name, _ in pages if name in bodies.BODY_TEMPLATES)
+            html = bodies.BodyWriter(html_dir, bodies.Links({page for page, _, _ in pages}, config.use_directory_urls))
+        with stage("render"):
+            writer.add(*renderer.write(pages, docs_dir, made, workers=jobs, bodies=html, there=there))
+        with stage("dataset"):
+            writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out))
+            writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
+            writer.write(dataset.VOID, dataset.void(triples, iris, site, config.site_name))
+            for path, data in sorted(one_off.items()):
+                writer.write(path, data)
+        with stage("twins"):
+            # .paperkg/twins/ is paperkg's own: what the last build made there is there still
+            make_twins = lambda share: write_made(twins_root, maker.made(share), made.before, there=_anything)  # noqa: E731
+            shares = parallel.map_shares(make_twins, entities, jobs)
+            twin_writer.add(*made.add(shares))
+        made.save()
+        report, twins_report = writer.finish(), twin_writer.finish()
+        # what the entity pages' HTML heads get: those MkDocs builds (in an incremental build,
+        # the ones written)
+        entity_heads = head.heads(site, iris, only=set(report.written) if reuse else None)
+        body_writer.finish()  # the bodies of pages gone (or all, when they are not made) go
+    except BaseException:
+        if indexer is not None:  # Pagefind must not outlive a failed build
+            indexer.cancel()
+        raise
     stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(f"{fingerprint} {epoch}\n")
     log.info(

@@ -64,14 +64,15 @@ def map_shares(work: Callable[[Sequence[T]], R], items: Sequence[T], workers: in
     if workers <= 1 or not hasattr(os, "fork") or len(items) < 2 * workers:
         return [work(items)]
     shares = [items[i::workers] for i in range(workers)]
-    children = [Background(lambda share=share: work(share)) for share in shares[1:]]
-    results = [work(shares[0])]
-    failure: BaseException | None = None
-    for child in children:  # wait for every child, even after one failed
-        try:
-            results.append(child.result())
-        except BaseException as error:
-            failure = failure or error
+    with long_lived():  # what the work is made from (the views, the triples) outlives it
+        children = [Background(lambda share=share: work(share)) for share in shares[1:]]
+        results = [work(shares[0])]
+        failure: BaseException | None = None
+        for child in children:  # wait for every child, even after one failed
+            try:
+                results.append(child.result())
+            except BaseException as error:
+                failure = failure or error
     if failure is not None:
         raise failure
     return results
