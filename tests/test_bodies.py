@@ -1,6 +1,7 @@
-"""Entity pages' HTML made by paperkg's HTML templates (render/bodies.py) is what MkDocs'
+"""Pages' HTML made by paperkg's HTML templates (render/bodies.py) is what MkDocs'
 Python-Markdown makes of the same pages' Markdown: content, table of contents, heading ids and
-title, on every paper and author page, hostile and random feed text included. Where it cannot
+title, on every paper, author, topic, month and letter page (paginated ones too), hostile and
+random feed text included. Where it cannot
 be (a site's own templates or Markdown extensions, a page changed after paperkg wrote it),
 MkDocs converts the Markdown as ever."""
 
@@ -38,15 +39,22 @@ def rendered(page: Page) -> tuple[object, ...]:
     return page.content, toc, page._title_from_render, page.present_anchor_ids, page.links_to_anchors
 
 
+def with_body(src_uri: str) -> bool:
+    """Whether MkDocs gets the page's HTML from paperkg: the entity pages and the lists
+    (topics, months, letters, each page of them), not the indexes of lists nor the one-offs."""
+    kind, _, rest = src_uri.partition("/")
+    return kind in ("paper", "author", "topic") and rest != "index.md" or kind in ("papers", "authors") and "/" in rest
+
+
 def compare_every_body(project: Path) -> int:
-    """Each entity page both ways; returns how many were compared."""
+    """Each page both ways; returns how many were compared."""
     config = load_config(str(project / "mkdocs.yml"))
     files = get_files(config)
     compared = 0
     for file in files.documentation_pages():
         body = bodies_dir(project) / body_path(file.src_uri)
         if not body.is_file():
-            assert not file.src_uri.startswith(("paper/", "author/")), f"{file.src_uri} has no body"
+            assert not with_body(file.src_uri), f"{file.src_uri} has no body"
             continue
         by_markdown = Page(None, file, config)
         by_markdown.read_source(config)
@@ -64,7 +72,10 @@ def compare_every_body(project: Path) -> int:
 
 
 def test_every_body_equals_python_markdown_hostile_text_included(built_site: Path) -> None:
-    pages = [p for p in (built_site / "site").rglob("index.md") if p.parent.parent.name in ("paper", "author")]
+    docs = built_site / "site"
+    pages = [page for page in docs.rglob("index.md") if with_body(page.relative_to(docs).as_posix())]
+    kinds = {page.relative_to(docs).parts[0] for page in pages}
+    assert kinds == {"paper", "author", "topic", "papers", "authors"}
     assert compare_every_body(built_site) == len(pages) > 100
 
 
@@ -101,9 +112,14 @@ def test_bodies_equal_python_markdown_on_random_feed_text(tmp_path: Path, direct
     project = tmp_path / "site"
     run("new", project)
     config = project / "mkdocs.yml"
-    config.write_text(config.read_text("utf-8") + f"use_directory_urls: {str(directory_urls).lower()}\n", "utf-8")
+    # A small page size: the topics, months and letters run to several pages, each with a pager.
+    text = config.read_text("utf-8").replace("page_size: 100", "page_size: 3")
+    config.write_text(text + f"use_directory_urls: {str(directory_urls).lower()}\n", "utf-8")
     run("ingest", "--project", project, snapshot)
     run("build", "--project", project)
+    assert list((project / "site").glob("topic/*/page/2/index.md"))
+    assert list((project / "site").glob("papers/*/page/2/index.md"))
+    assert list((project / "site").glob("authors/*/page/2/index.md"))
     assert compare_every_body(project) >= 40
 
 
@@ -123,7 +139,7 @@ def test_a_site_with_its_own_templates_or_markdown_extensions_keeps_markdown(tmp
     project = new_project(tmp_path / "site", [Path(__file__).parent / "fixtures" / "seed" / "seed-feed.xml"])
     run("build", "--project", project)
     made = sorted(p.relative_to(bodies_dir(project)).as_posix() for p in bodies_dir(project).rglob("*.html"))
-    assert made and {path.split("/")[0] for path in made} == {"paper", "author"}
+    assert made and {path.split("/")[0] for path in made} == {"paper", "author", "topic", "papers", "authors"}
 
     # A site's own author template: no bodies (nor stale ones), and its text is in the built page.
     override = project / "templates" / "author.md.j2"
@@ -156,3 +172,27 @@ def test_a_site_built_with_bodies_equals_one_built_without(tmp_path: Path, monke
     run("build", "--full", "--project", project)
     assert not list(bodies_dir(project).rglob("*.html"))
     assert tree(project / "public") == with_bodies
+
+
+def test_a_body_is_made_again_only_when_its_markdown_changed_or_it_cannot_be_trusted(tmp_path: Path) -> None:
+    links = bodies.Links({"topic/x/index.md"}, use_directory_urls=True)
+    made: list[str] = []
+
+    def render(url, heading) -> str:
+        made.append("made")
+        return f"<h1 id=\"{heading(1, 'X')}\">X</h1>\n<p>{len(made)}</p>"
+
+    page, source = "topic/x/index.md", "---\ntitle: X\n---\n# X\n\n1\n"
+    bodies.BodyWriter(tmp_path, links).write(page, source, render)
+    body = tmp_path / body_path(page)
+    first = body.read_text("utf-8")
+
+    bodies.BodyWriter(tmp_path, links, reuse=True).write(page, source, render)  # the same Markdown
+    assert len(made) == 1 and body.read_text("utf-8") == first
+    bodies.BodyWriter(tmp_path, links, reuse=True).write(page, source + "\nmore\n", render)  # other Markdown
+    assert len(made) == 2 and body.read_text("utf-8").endswith("<p>2</p>")
+    bodies.BodyWriter(tmp_path, links).write(page, source + "\nmore\n", render)  # another recipe: made again
+    assert len(made) == 3 and body.read_text("utf-8").endswith("<p>3</p>")
+    body.write_text("not a body", "utf-8")
+    bodies.BodyWriter(tmp_path, links, reuse=True).write(page, source + "\nmore\n", render)  # unreadable
+    assert len(made) == 4 and body.read_text("utf-8").endswith("<p>4</p>")

@@ -13,7 +13,7 @@ from mkdocs.structure.files import File, get_files
 
 from paperkg.build import Generated, list_generated
 from paperkg.errors import BuildError
-from paperkg.render.write import MANIFEST, PageWriter, WriteReport, write_all, write_made
+from paperkg.render.write import MANIFEST, MadeFrom, PageWriter, WriteReport, write_all, write_made
 
 
 def build(docs: Path, files: dict[str, str]):
@@ -134,3 +134,15 @@ def test_the_file_list_gets_the_generated_files_in_the_order_of_mkdocs_walk(tmp_
                          0, ["author/d/index.md"])
     listed = list_generated(files, Generated(report, frozenset(), {}, report, tmp_path), config)
     assert [f.src_uri for f in listed] == [f.src_uri for f in get_files(config)] + ["theme.css"]
+
+
+def test_what_the_last_build_made_is_trusted_only_under_the_same_recipe(tmp_path: Path) -> None:
+    record = tmp_path / "made-from"
+    made = MadeFrom(record, "recipe 1", trusted=True)
+    assert not made.same_recipe and made.before == {}  # nothing made yet
+    made.now["a.md"] = "d1"
+    made.save()
+    assert MadeFrom(record, "recipe 1", trusted=True).same_recipe
+    assert MadeFrom(record, "recipe 1", trusted=True).before == {"a.md": "d1"}
+    for other in (MadeFrom(record, "recipe 2", trusted=True), MadeFrom(record, "recipe 1", trusted=False)):
+        assert not other.same_recipe and other.before == {}

@@ -184,7 +184,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
         html = None
         if with_bodies:
             body_writer.claim(bodies.body_path(page) for page, name, _ in pages if name in bodies.BODY_TEMPLATES)
-            html = bodies.BodyWriter(html_dir, bodies.Links({page for page, _, _ in pages}, config.use_directory_urls))
+            links = bodies.Links({page for page, _, _ in pages}, config.use_directory_urls)
+            html = bodies.BodyWriter(html_dir, links, reuse=made.same_recipe)
         with stage("render"):
             writer.add(*renderer.write(pages, docs_dir, made, workers=jobs, bodies=html, there=there))
         with stage("dataset"):

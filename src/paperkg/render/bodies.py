@@ -1,8 +1,9 @@
-"""Entity pages' HTML made straight from their view models, so MkDocs need not run
-Python-Markdown on tens of thousands of paper and author pages (about 3 ms a page, more than
-half of MkDocs' own work on a paperkg site).
+"""Pages' HTML made straight from their view models, so MkDocs need not run Python-Markdown on
+tens of thousands of paper and author pages (about 3 ms a page, more than half of MkDocs' own
+work on a paperkg site), nor on the long lists of a topic's or a month's papers and a letter's
+authors (about 45 ms a page, and an update reshuffles most pages of the lists it touches).
 
-Next to each paper or author page's Markdown, `paper.html.j2` or `author.html.j2` renders the
+Next to each such page's Markdown, its `.html.j2` template (`BODY_TEMPLATES`) renders the
 HTML that Python-Markdown makes of that Markdown under MkDocs' default extensions: the same
 bytes, the same table of contents, heading ids and title (the tests hold the two to that on
 every page of the example site, hostile text included). The body is kept outside the docs_dir
@@ -35,8 +36,11 @@ from paperkg.errors import BuildError
 from paperkg.render.relurl import relative_from
 from paperkg.render.write import write_if_changed
 
-# The Markdown template of each entity page, and the HTML template that stands for it.
-BODY_TEMPLATES = {"paper.md.j2": "paper.html.j2", "author.md.j2": "author.html.j2"}
+# The Markdown template of each page made with a body, and the HTML template that stands for it.
+BODY_TEMPLATES = {
+    "paper.md.j2": "paper.html.j2", "author.md.j2": "author.html.j2", "topic.md.j2": "topic.html.j2",
+    "papers-month.md.j2": "papers-month.html.j2", "authors-letter.md.j2": "authors-letter.html.j2",
+}
 # Every template either of them is made from: a site overriding one keeps Markdown.
 SOURCES = frozenset({*BODY_TEMPLATES, *BODY_TEMPLATES.values(), "_macros.md.j2", "_macros.html.j2"})
 MKDOCS_DEFAULT_EXTENSIONS = ["toc", "tables", "fenced_code"]
@@ -149,13 +153,28 @@ def use_body(page: Page, path: Path) -> None:
 
 
 class BodyWriter:
-    """Writes each entity page's body file beside its Markdown (only when its bytes changed)."""
+    """Writes each page's body file beside its Markdown (only when its bytes changed).
 
-    def __init__(self, directory: Path, links: Links) -> None:
-        self.directory, self.links = directory, links
+    With `reuse` (the HTML templates, settings and paperkg's code are those the bodies there
+    were made with), a body made from the same Markdown is not made again: the tests hold each
+    body to what Python-Markdown makes of its Markdown, so that Markdown is all it depends on.
+    The lists (topics, months, letters) are rendered at every build; most stay as they were."""
+
+    def __init__(self, directory: Path, links: Links, reuse: bool = False) -> None:
+        self.directory, self.links, self.reuse = directory, links, reuse
 
     def write(self, page: str, source: str, render: Callable[[Callable[[str], str], Headings], str]) -> None:
         """`render(url, heading)` makes the HTML of `page`, whose Markdown file is `source`."""
+        if self.reuse and self._made_from(page) == markdown_digest(page_markdown(source)):
+            return
         headings = Headings()
         content = render(self.links.for_page(page), headings).strip()  # as Python-Markdown strips it
         write_if_changed(self.directory, body_path(page), f"{headings.header(page_markdown(source))}\n{content}")
+
+    def _made_from(self, page: str) -> str | None:
+        """The digest of the Markdown the page's body there was made from, if there is one."""
+        try:
+            with (self.directory / body_path(page)).open(encoding="utf-8") as body:
+                return json.loads(body.readline())["markdown"]
+        except (OSError, ValueError, KeyError):
+            return None

@@ -109,9 +109,11 @@ class MadeFrom:
         self.path, self.recipe = path, recipe
         self.before: dict[str, str] = {}
         self.now: dict[str, str] = {}
+        self.same_recipe = False  # the last build's files were made with this recipe
         if trusted and path.is_file():
             first, _, rest = path.read_text("utf-8").partition("\n")
             if first == recipe:
+                self.same_recipe = True
                 self.before = dict(line.split(" ", 1)[::-1] for line in rest.splitlines())
 
     def add(self, shares: Sequence[tuple[list[str], int, dict[str, str]]]) -> tuple[list[str], int]:
