@@ -196,3 +196,6 @@ def test_a_body_is_made_again_only_when_its_markdown_changed_or_it_cannot_be_tru
     body.write_text("not a body", "utf-8")
     bodies.BodyWriter(tmp_path, links, reuse=True).write(page, source + "\nmore\n", render)  # unreadable
     assert len(made) == 4 and body.read_text("utf-8").endswith("<p>4</p>")
+    body.write_text("[1]\n<p>4</p>", "utf-8")  # JSON, but no body's header
+    bodies.BodyWriter(tmp_path, links, reuse=True).write(page, source + "\nmore\n", render)
+    assert len(made) == 5 and body.read_text("utf-8").endswith("<p>5</p>")

@@ -41,7 +41,7 @@ BODY_TEMPLATES = {
     "paper.md.j2": "paper.html.j2", "author.md.j2": "author.html.j2", "topic.md.j2": "topic.html.j2",
     "papers-month.md.j2": "papers-month.html.j2", "authors-letter.md.j2": "authors-letter.html.j2",
 }
-# Every template either of them is made from: a site overriding one keeps Markdown.
+# Every template any of them is made from: a site overriding one keeps Markdown.
 SOURCES = frozenset({*BODY_TEMPLATES, *BODY_TEMPLATES.values(), "_macros.md.j2", "_macros.html.j2"})
 MKDOCS_DEFAULT_EXTENSIONS = ["toc", "tables", "fenced_code"]
 
@@ -176,5 +176,5 @@ class BodyWriter:
         try:
             with (self.directory / body_path(page)).open(encoding="utf-8") as body:
                 return json.loads(body.readline())["markdown"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, LookupError, TypeError):  # none there, or not a body
             return None
