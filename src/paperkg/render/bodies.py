@@ -89,11 +89,12 @@ class Headings:
         self.tokens.append({"level": level, "id": anchor, "name": name, "html": inner_html, "data-toc-label": ""})
         return anchor
 
-    def header(self, markdown: str) -> str:
-        """The body file's first line: what the page's `render` would have set besides HTML."""
+    def header(self, markdown_made_from: str) -> str:
+        """The body file's first line: what the page's `render` would have set besides HTML,
+        and the digest of the Markdown the body stands for."""
         first = self.tokens[0] if self.tokens else None  # MkDocs titles a page by a leading h1
         return json.dumps({
-            "markdown": markdown_digest(markdown),
+            "markdown": markdown_made_from,
             "title": first["name"] if first is not None and first["level"] == 1 else None,
             "ids": [t["id"] for t in self.tokens],
             "toc": nest_toc_tokens([dict(t) for t in self.tokens]),
@@ -165,11 +166,12 @@ class BodyWriter:
 
     def write(self, page: str, source: str, render: Callable[[Callable[[str], str], Headings], str]) -> None:
         """`render(url, heading)` makes the HTML of `page`, whose Markdown file is `source`."""
-        if self.reuse and self._made_from(page) == markdown_digest(page_markdown(source)):
+        made_from = markdown_digest(page_markdown(source))
+        if self.reuse and self._made_from(page) == made_from:
             return
         headings = Headings()
         content = render(self.links.for_page(page), headings).strip()  # as Python-Markdown strips it
-        write_if_changed(self.directory, body_path(page), f"{headings.header(page_markdown(source))}\n{content}")
+        write_if_changed(self.directory, body_path(page), f"{headings.header(made_from)}\n{content}")
 
     def _made_from(self, page: str) -> str | None:
         """The digest of the Markdown the page's body there was made from, if there is one."""
