@@ -39,6 +39,7 @@ from paperkg.views import Queries, build_views
 log = logging.getLogger("paperkg")
 SEARCH_PAGE = "search/index.md"
 DATASET_FILES = (dataset.DUMP_NT, dataset.DUMP_TTL, dataset.VOID)
+DUMP_SEGMENTS = "dump-segments"  # under .paperkg/: the N-Triples dump's deflated segments, kept
 
 
 @contextmanager
@@ -189,7 +190,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
         with stage("render"):
             writer.add(*renderer.write(pages, docs_dir, made, workers=jobs, bodies=html, there=there))
         with stage("dataset"):
-            writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out))
+            segments = stamp.parent / DUMP_SEGMENTS
+            writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out, segments))
             writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
             writer.write(dataset.VOID, dataset.void(triples, iris, site, config.site_name))
             for path, data in sorted(one_off.items()):
