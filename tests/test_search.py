@@ -5,6 +5,7 @@ itself, and shows hostile feed text as text."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from paperkg import search
 from paperkg.cli import main
+from paperkg.pagefind_names import SIGNATURE
 from tests.conftest import serve_directory
 
 RESULT = ".paperkg-search__result"
@@ -40,6 +43,40 @@ def page(chromium):
         (response.url, len(response.body()) if response.status < 300 or response.status >= 400 else response.status)))
     yield page
     context.close()
+
+
+HOSTILE = '<script>alert("x")</script> & <b>bold</b> \'quoted\' $a<b$ &amp; &#60; <!-- x --> a:b, c\\d ünïcödé'
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+def test_the_index_holds_each_record_as_it_was_given(tmp_path: Path, directory_urls: bool) -> None:
+    """Every record's URL, text, meta and filters come back out of its Pagefind fragment exactly,
+    markup and entities in them as text."""
+    def url(path: str) -> str:
+        return f"/{path}/" if directory_urls else f"/{path}/index.html"
+    given = [
+        {"url": url("paper/2401.00001"), "content": f"{HOSTILE} Title {HOSTILE} abstract.", "language": "en",
+         "meta": {"title": f"Title {HOSTILE}", "authors": f"A. {HOSTILE}, B. Two"},
+         "filters": {"topic": [f"cs.DC — {HOSTILE}", "math.PR — Probability"], "year": ["2024"]}},
+        {"url": url("topic/cs.DC"), "content": "Distributed Computing (cs.DC)", "language": "en",
+         "meta": {"title": "Distributed Computing (cs.DC)"}, "filters": {}},
+        {"url": url("authors/a"), "content": "Ann Ó Two Ánn Three", "language": "en",
+         "meta": {"title": "Authors: A"}, "filters": {}},
+    ]
+    search.write_records(tmp_path / search.RECORDS, given)
+    indexer = search.Indexer(tmp_path)
+    indexer.start()
+    indexer.finish()
+
+    assert indexer.count == len(given)
+    fragments = [json.loads(gzip.decompress(path.read_bytes()).removeprefix(SIGNATURE))
+                 for path in (tmp_path / search.OUTPUT / "fragment").rglob("*.pf_fragment")]
+    by_url = {fragment["url"]: fragment for fragment in fragments}
+    assert sorted(by_url) == sorted(record["url"] for record in given)
+    for record in given:
+        fragment = by_url[record["url"]]
+        assert (fragment["meta"], fragment["filters"], fragment["content"]) == \
+            (record["meta"], record["filters"], record["content"])
 
 
 def pagefind_search(page, origin: str, term: str | None, filters: dict | None = None) -> list[dict]:
