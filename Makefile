@@ -46,6 +46,7 @@ bench: $(STAMP) $(CHROMIUM)
 	$(BIN)/python scripts/bench_kaggle.py
 	$(BIN)/python scripts/bench_queries.py
 	$(BIN)/python scripts/bench_views.py
+	$(BIN)/python scripts/bench_dump.py
 	$(BIN)/python scripts/bench_pipeline.py
 
 $(CHROMIUM):

@@ -3,7 +3,7 @@
 The queries are the ones the SPARQL page shows (graph/queries/*.rq, bound to example values
 from this graph with `paperkg.render.sparql.examples`), on a synthetic graph
 (scripts/synthetic.py), all three engines reading the same gzipped N-Triples dump that the
-site publishes (`dataset.ntriples_gz`):
+site publishes (`dataset.write_ntriples_gz`):
 
 1. pyoxigraph, as `paperkg query` runs it (`store.query(text, base_iri=..., prefixes=...)`),
    on a `Store` bulk-loaded from the dump;
@@ -27,6 +27,7 @@ import argparse
 import functools
 import gc
 import gzip
+import io
 import json
 import os
 import re
@@ -50,6 +51,7 @@ import paperkg.taxonomy
 from paperkg.build import sparql_page
 from paperkg.graph.merge import merge_papers
 from paperkg.graph.namespaces import Iris
+from paperkg.graph.store import sorted_ntriples
 from paperkg.graph.topics import taxonomy_triples
 from paperkg.query import list_queries
 from paperkg.render import dataset, sparql
@@ -385,8 +387,10 @@ def benchmark(args: argparse.Namespace) -> Run:
     page_files = {} if args.skip_browser else sparql_site_files(site, iris, run.examples)
     del site
     run.results = {e.name: {} for e in run.examples}
-    with step(run, "dump", "dump the graph (dataset.ntriples_gz)"):
-        dump = dataset.ntriples_gz(store)
+    with step(run, "dump", "dump the graph (dataset.write_ntriples_gz)"):
+        packed = io.BytesIO()
+        dataset.write_ntriples_gz(sorted_ntriples(store), packed)
+        dump = packed.getvalue()
     del store
     gc.collect()
     raw = gzip.decompress(dump)

@@ -1,0 +1,140 @@
+"""Benchmark the gzipped N-Triples dump the build writes (`dump/graph.nt.gz`): Python's gzip
+module, as the build wrote it before, against `dataset.write_ntriples_gz`, whose deflated
+segments an incremental build reads back, in one process on one graph.
+
+The graph is synthetic (scripts/synthetic.py); the update adds 15 papers to it, as one API
+page does. Each figure is the median of the rounds, run alternately.
+
+    .venv/bin/python scripts/bench_dump.py                        # 30,000 papers, writes BENCHMARKS.md
+    .venv/bin/python scripts/bench_dump.py --papers 1000 --out -  # quick look, print only
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pyoxigraph import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_store import code_version, machine_info  # noqa: E402
+from benchlib import write_section  # noqa: E402
+from synthetic import synthetic_papers  # noqa: E402
+
+from paperkg import taxonomy  # noqa: E402
+from paperkg.graph.merge import merge_papers  # noqa: E402
+from paperkg.graph.namespaces import Iris  # noqa: E402
+from paperkg.graph.store import sorted_ntriples  # noqa: E402
+from paperkg.graph.topics import taxonomy_triples  # noqa: E402
+from paperkg.render import dataset  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+IRIS = Iris("https://example.org/kg/")
+UPDATE = 15  # papers one API page adds
+WAYS = ("gzip module", "segments, none kept", "segments kept, after the update", "segments, all kept")
+
+
+def graph_lines(papers: list) -> list[str]:
+    store = Store()
+    store.extend(taxonomy_triples(taxonomy.load(), IRIS))
+    merge_papers(store, IRIS, papers)
+    return sorted_ntriples(store)
+
+
+def gzip_module(lines: list[str], out: io.BytesIO) -> None:
+    """The dump as the build wrote it before the segments: one gzip stream, level 6."""
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=dataset.LEVEL, mtime=0, filename="") as packed:
+        for start in range(0, len(lines), 10_000):
+            packed.write("".join(line + "\n" for line in lines[start : start + 10_000]).encode())
+
+
+def timed(write: Callable[[io.BytesIO], None]) -> tuple[float, bytes]:
+    out = io.BytesIO()
+    started = time.perf_counter()
+    write(out)
+    return time.perf_counter() - started, out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=30_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each, alternately")
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="BENCHMARKS.md to update, or - to print")
+    args = parser.parse_args(argv)
+    commit, began, load_before = code_version(), time.perf_counter(), os.getloadavg()[0]
+    papers = list(synthetic_papers(args.papers + UPDATE, args.seed))
+    before, after = graph_lines(papers[: args.papers]), graph_lines(papers)
+    seconds: dict[str, list[float]] = {way: [] for way in WAYS}
+    sizes: dict[str, int] = {}
+    deflated_again = segments = 0
+    for number in range(args.rounds):
+        with tempfile.TemporaryDirectory() as kept:
+            kept_dir = Path(kept)
+            dataset.write_ntriples_gz(before, io.BytesIO(), kept_dir)  # the last build's
+            made = {path.name for path in kept_dir.iterdir()}
+            results = {
+                WAYS[0]: timed(lambda out: gzip_module(after, out)),
+                WAYS[1]: timed(lambda out: dataset.write_ntriples_gz(after, out)),
+                WAYS[2]: timed(lambda out: dataset.write_ntriples_gz(after, out, kept_dir)),
+                WAYS[3]: timed(lambda out: dataset.write_ntriples_gz(after, out, kept_dir)),
+            }
+            now = {path.name for path in kept_dir.iterdir()}
+            deflated_again, segments = len(now - made), len(now)
+        text = gzip.decompress(results[WAYS[0]][1])
+        assert all(gzip.decompress(packed) == text for _, packed in results.values())
+        assert results[WAYS[1]][1] == results[WAYS[2]][1] == results[WAYS[3]][1]
+        for way, (taken, packed) in results.items():
+            seconds[way].append(taken)
+            sizes[way] = len(packed)
+        print(f"round {number + 1}: " + ", ".join(f"{way} {seconds[way][-1]:.2f} s" for way in WAYS), flush=True)
+    median = {way: statistics.median(seconds[way]) for way in WAYS}
+    machine = machine_info()
+    every = "; ".join(f"{way}: " + "/".join(f"{taken:.2f}" for taken in seconds[way]) for way in WAYS)
+    lines = [
+        "## The N-Triples dump: gzip against kept segments (`scripts/bench_dump.py`)",
+        "",
+        "<!-- Generated by scripts/bench_dump.py; edit the script, not this section. -->",
+        "",
+        "`paperkg build` writes `dump/graph.nt.gz` with `dataset.write_ntriples_gz`: one gzip stream of "
+        "segments deflated one by one, each kept in `.paperkg/dump-segments/` under the digest of its text. "
+        f"The graph gains {UPDATE} papers, as after one API page; the dump of the graph after it is made "
+        f"four ways, {args.rounds} times each, alternately, in one process.",
+        "",
+        f"- **Command:** `.venv/bin/python scripts/bench_dump.py --papers {args.papers}` (`make bench` runs it)",
+        f"- **Ran:** {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; whole run {time.perf_counter() - began:.0f} s; "
+        f"paperkg commit {commit}; 1-minute load average {load_before:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end (the machine is shared: compare within this run)",
+        f"- **Machine:** {machine['CPUs (os.cpu_count)']} CPUs ({machine['CPU model']}), {machine['memory']}, "
+        f"{machine['Python']}",
+        f"- **Data:** {args.papers:,} + {UPDATE} synthetic papers (`scripts/synthetic.py`, seed {args.seed}), "
+        f"{len(after):,} N-Triples lines, {len(text) / 1e6:.1f} MB; {segments} segments, "
+        f"{deflated_again} of them deflated again after the update",
+        "",
+        "| Dump of the graph after the update | seconds (median) | against the gzip module | MB |",
+        "|---|---:|---:|---:|",
+        *(f"| {way} | {median[way]:.2f} | {median[way] / median[WAYS[0]]:.2f}× | {sizes[way] / 1e6:.2f} |"
+          for way in WAYS),
+        "",
+        f"Every run, in seconds: {every}. *Segments kept, after the update* is the incremental build's case: "
+        "the segments of the dump before the update are kept, and those the update changed are deflated "
+        "again. Every way gives the same N-Triples, and the three segment ways the same bytes.",
+    ]
+    section = "\n".join(lines)
+    print(section)
+    if args.out != "-":
+        write_section(Path(args.out), "bench_dump", section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
