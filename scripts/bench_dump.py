@@ -21,14 +21,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pyoxigraph import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version, machine_info  # noqa: E402
-from benchlib import write_section  # noqa: E402
+from benchlib import publish, ran_line  # noqa: E402
 from synthetic import synthetic_papers  # noqa: E402
 
 from paperkg import taxonomy  # noqa: E402
@@ -113,9 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         f"four ways, {args.rounds} times each, alternately, in one process.",
         "",
         f"- **Command:** `.venv/bin/python scripts/bench_dump.py --papers {args.papers}` (`make bench` runs it)",
-        f"- **Ran:** {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; whole run {time.perf_counter() - began:.0f} s; "
-        f"paperkg commit {commit}; 1-minute load average {load_before:.2f} at the start, "
-        f"{os.getloadavg()[0]:.2f} at the end (the machine is shared: compare within this run)",
+        ran_line(began, commit, load_before),
         f"- **Machine:** {machine['CPUs (os.cpu_count)']} CPUs ({machine['CPU model']}), {machine['memory']}, "
         f"{machine['Python']}",
         f"- **Data:** {args.papers:,} + {UPDATE} synthetic papers (`scripts/synthetic.py`, seed {args.seed}), "
@@ -131,10 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         "the segments of the dump before the update are kept, and those the update changed are deflated "
         "again. Every way gives the same N-Triples, and the three segment ways the same bytes.",
     ]
-    section = "\n".join(lines)
-    print(section)
-    if args.out != "-":
-        write_section(Path(args.out), "bench_dump", section)
+    publish("\n".join(lines), args.out, "bench_dump")
     return 0
 
 

@@ -19,7 +19,6 @@ import sys
 import tempfile
 import time
 from contextlib import nullcontext
-from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from pyoxigraph import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version, machine_info  # noqa: E402
-from benchlib import write_section  # noqa: E402
+from benchlib import publish, ran_line  # noqa: E402
 from synthetic import synthetic_papers  # noqa: E402
 
 from paperkg import taxonomy  # noqa: E402
@@ -107,9 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         f"collector on and paused, {args.rounds} times each, alternately, in one process.",
         "",
         f"- **Command:** `.venv/bin/python scripts/bench_views.py --papers {args.papers}` (`make bench` runs it)",
-        f"- **Ran:** {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; whole run {time.perf_counter() - began:.0f} s; "
-        f"paperkg commit {commit}; 1-minute load average {load_before:.2f} at the start, "
-        f"{os.getloadavg()[0]:.2f} at the end (the machine is shared: compare within this run)",
+        ran_line(began, commit, load_before),
         f"- **Machine:** {machine['CPUs (os.cpu_count)']} CPUs ({machine['CPU model']}), {machine['memory']}, "
         f"{machine['Python']}, pyoxigraph {version('pyoxigraph')}",
         f"- **Data:** {args.papers:,} synthetic papers (`scripts/synthetic.py`, seed {args.seed}), "
@@ -122,10 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Every run, in seconds: {every}. *graph* is `load_graph` and the N-Triples dump, *views* "
         "`build_views`, *triples* the sorted dump grouped per document (`render.twins.Twins`).",
     ]
-    section = "\n".join(lines)
-    print(section)
-    if args.out != "-":
-        write_section(Path(args.out), "bench_views", section)
+    publish("\n".join(lines), args.out, "bench_views")
     return 0
 
 

@@ -8,8 +8,10 @@ import functools
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -38,6 +40,20 @@ def write_section(path: Path, name: str, section: str) -> None:
     tmp = path.with_name(f".{path.name}.{name}.tmp")
     tmp.write_text(text, "utf-8")
     os.replace(tmp, path)  # another script may be reading the file: never half written
+
+
+def ran_line(began: float, commit: str, load_before: float) -> str:
+    """A section's "Ran" line, for a run in this process since `began` (time.perf_counter)."""
+    return (f"- **Ran:** {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; whole run {time.perf_counter() - began:.0f} s; "
+            f"paperkg commit {commit}; 1-minute load average {load_before:.2f} at the start, "
+            f"{os.getloadavg()[0]:.2f} at the end (the machine is shared: compare within this run)")
+
+
+def publish(section: str, out: str, name: str) -> None:
+    """Print a script's section, and write it into the BENCHMARKS.md `out` unless that is "-"."""
+    print(section)
+    if out != "-":
+        write_section(Path(out), name, section)
 
 
 def status_kib(field: str) -> int | None:
