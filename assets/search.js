@@ -3,7 +3,9 @@
 // result); here the topic and year filters load only when a reader opens them, so a first
 // search downloads just Pagefind's engine, its page list and the chunks the words need.
 //
-// <div id="paperkg-search" data-engine="../pagefind/pagefind.js"> holds the UI; ?q=words searches at once.
+// <div id="paperkg-search" data-engine="../pagefind/pagefind.js" data-parts="part-1/ part-2/"> holds
+// the UI; ?q=words searches at once. A large site's index comes in parts, each a Pagefind index
+// beside pagefind.js (the first is in its own directory): they are merged into one search here.
 // Text from the feeds reaches the page through textContent only; Pagefind's excerpts are
 // already escaped, with <mark> around the matched words.
 const root = document.getElementById("paperkg-search");
@@ -20,8 +22,11 @@ const make = (tag, attributes = {}, text = "") => {
 // Pagefind finds its index beside pagefind.js, and links results under the directory that holds it.
 // It searches in this page, not in its Web Worker: the worker's script is 43 kB more for a first
 // search to download (an eighth of it on a 30,000-paper site), and a search decodes only a few chunks.
-const engine = import(new URL(root.dataset.engine, document.baseURI).href).then(async (pagefind) => {
+const engineUrl = new URL(root.dataset.engine, document.baseURI);
+const engine = import(engineUrl.href).then(async (pagefind) => {
   await pagefind.options({ noWorker: true });
+  const others = (root.dataset.parts || "").split(" ").filter(Boolean);
+  await Promise.all(others.map((part) => pagefind.mergeIndex(new URL(part, engineUrl).pathname)));
   return pagefind;
 });
 const form = make("form", { role: "search", class: "paperkg-search__form" });
@@ -81,7 +86,8 @@ async function search() {
   const pagefind = await engine;
   const answer = await pagefind.debouncedSearch(term || null, { filters }, 250);
   if (answer === null) return; // a newer search has started
-  found = answer.results;
+  // A part's last page holds the site's words it lacks (paperkg's search.split), never a result.
+  found = answer.results.filter((result) => !result.id.endsWith("/~words"));
   const what = term ? ` for “${term}”` : "";
   message.textContent = found.length ? `${found.length} result${found.length === 1 ? "" : "s"}${what}`
                                      : `No results${what}`;

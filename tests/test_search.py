@@ -1,12 +1,16 @@
 """Site search in a real headless Chromium: Pagefind's chunked index, built with the site,
 finds a paper by a word of its title (result with title, authors and snippet), narrows by
 topic and year exactly as the graph says, downloads only a few small chunks from the site
-itself, and shows hostile feed text as text."""
+itself, and shows hostile feed text as text. Each browser test runs on the site with one
+index and on the same site with its index in parts (`search_part`), which the search page
+merges: what a large site gets."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import re
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +20,8 @@ from click.testing import CliRunner
 from paperkg import search
 from paperkg.cli import main
 from paperkg.pagefind_names import SIGNATURE
-from tests.conftest import serve_directory
+from tests.conftest import HOSTILE as HOSTILE_FEED
+from tests.conftest import QUERY_FEEDS, new_project, serve_directory
 
 RESULT = ".paperkg-search__result"
 MESSAGE = ".paperkg-search__message"
@@ -28,9 +33,35 @@ def count(project: Path, sparql: str) -> int:
     return int(json.loads(result.output)["results"]["bindings"][0]["n"]["value"])
 
 
+PART = 30  # records in one part of the parted site's index: its 90-odd records make 3 or 4 parts
+
+
+def parts(site: Path) -> list[str]:
+    """The parts the built search page merges into its first one (none for a single index)."""
+    page = (site / "public" / "search" / "index.html").read_text("utf-8")
+    return re.search(r'data-parts="([^"]*)"', page).group(1).split()
+
+
 @pytest.fixture(scope="module")
-def origin(built_site: Path) -> Iterator[str]:
-    with serve_directory(built_site / "public") as url:
+def parted_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built_site's feeds, built with the search index in parts of PART records."""
+    directory = new_project(tmp_path_factory.mktemp("parted") / "site", [*QUERY_FEEDS, HOSTILE_FEED])
+    config = directory / "mkdocs.yml"
+    config.write_text(config.read_text().replace("page_size: 100", f"page_size: 100\n      search_part: {PART}"))
+    result = CliRunner().invoke(main, ["build", "--project", str(directory)])
+    assert result.exit_code == 0, result.output
+    assert len(parts(directory)) >= 2
+    return directory
+
+
+@pytest.fixture(scope="module", params=["one index", "in parts"])
+def site(request, built_site: Path) -> Path:
+    return built_site if request.param == "one index" else request.getfixturevalue("parted_site")
+
+
+@pytest.fixture(scope="module")
+def origin(site: Path) -> Iterator[str]:
+    with serve_directory(site / "public") as url:
         yield url
 
 
@@ -70,7 +101,7 @@ def test_the_index_holds_each_record_as_it_was_given(tmp_path: Path, directory_u
 
     assert indexer.count == len(given)
     fragments = [json.loads(gzip.decompress(path.read_bytes()).removeprefix(SIGNATURE))
-                 for path in (tmp_path / search.OUTPUT / "fragment").rglob("*.pf_fragment")]
+                 for path in (tmp_path / search.KEPT / "0" / "fragment").rglob("*.pf_fragment")]
     by_url = {fragment["url"]: fragment for fragment in fragments}
     assert sorted(by_url) == sorted(record["url"] for record in given)
     for record in given:
@@ -79,16 +110,97 @@ def test_the_index_holds_each_record_as_it_was_given(tmp_path: Path, directory_u
             (record["meta"], record["filters"], record["content"])
 
 
+def record_line(url: str, content: str) -> bytes:
+    record = {"url": url, "content": content, "language": "en", "meta": {"title": content}, "filters": {}}
+    return (json.dumps(record, sort_keys=True) + "\n").encode()
+
+
+def test_records_split_into_parts_by_url_each_with_the_words_it_lacks() -> None:
+    lines = [record_line(f"/paper/{n:04}/", f"Paper {n} on topic{n % 7} by Author{n}.") for n in range(1000)]
+    parts = search.split(lines, 300)
+    assert len(parts) == 4
+    own = [[line for line in part if b'"/~words/"' not in line] for part in parts]
+    url = lambda line: json.loads(line)["url"]  # noqa: E731
+    assert sorted((line for part in own for line in part), key=url) == lines  # each record in one part, all
+    assert all(part == sorted(part, key=url) for part in own) and all(150 < len(part) < 350 for part in own)
+    for part, records in zip(parts, own, strict=True):  # the words record last: every word the part lacks
+        words = json.loads(part[-1])
+        assert part[-1] not in records and words["url"] == search.WORDS_URL and words["filters"] == {}
+        have = {w.lower().strip(".") for line in records for w in json.loads(line)["content"].split()}
+        assert have.isdisjoint(words["content"].split())
+        assert have | set(words["content"].split()) == {f"author{n}" for n in range(1000)} | {
+            f"topic{n}" for n in range(7)} | {"paper", "on", "by"} | {str(n) for n in range(1000)}
+    # a record whose text changes stays in its part; one index needs no words record
+    changed = [lines[0], record_line("/paper/0001/", "A new title"), *lines[2:]]
+    part_of = lambda url, parts: next(n for n, part in enumerate(parts) if any(url.encode() in r for r in part))  # noqa: E731
+    assert part_of("/paper/0001/", search.split(changed, 300)) == part_of("/paper/0001/", parts)
+    assert search.split(lines, 1000) == [lines]
+
+
+def test_only_the_parts_whose_records_changed_are_indexed_again(tmp_path: Path) -> None:
+    state, site = tmp_path / ".paperkg", tmp_path / "public"
+    def index(lines: list[bytes]) -> search.Indexer:
+        state.mkdir(exist_ok=True)
+        (state / search.RECORDS).write_bytes(b"".join(lines))
+        indexer = search.Indexer(state, per_index=3)
+        indexer.start()
+        indexer.finish()
+        indexer.install(site)
+        return indexer
+    lines = [record_line(f"/paper/{n:02}/", f"Paper {n} word{n}") for n in range(9)]
+    first = index(lines)
+    assert (len(first.parts), first.todo, first.count) == (3, [0, 1, 2], 9)
+    assert (site / "pagefind" / "pagefind.js").is_file() and (site / "pagefind" / "wasm.en.pagefind").is_file()
+    for part in ("part-1", "part-2"):  # only the index: the first part's engine searches it
+        assert sorted(p.name for p in (site / "pagefind" / part).iterdir() if p.is_file())[0] == "pagefind-entry.json"
+        assert not list((site / "pagefind" / part).glob("*.js")) and not list((site / "pagefind" / part).glob("wasm*"))
+    assert len(list(site.glob("pagefind/**/fragment/*/~words.pf_fragment"))) == 3
+    files = {p: p.stat().st_ino for p in (state / search.KEPT).rglob("*") if p.is_file()}
+
+    lines[4] = record_line("/paper/04/", "word4 4 Paper")  # the same words: the other parts stand
+    second = index(lines)
+    changed = [n for n, part in enumerate(second.parts) if b"/paper/04/" in part]
+    assert second.todo == changed and second.count == len(second.parts[changed[0]].splitlines()) - 1
+    kept = [p for p in files if p.relative_to(state / search.KEPT).parts[0].split(".")[0] != str(changed[0])]
+    assert kept and all(p.stat().st_ino == files[p] for p in kept)  # not written again
+    assert not second.install(site)  # in the site already
+
+    third = index(lines[:2])  # one part: the others go
+    assert (len(third.parts), third.count) == (1, 2)
+    assert sorted(p.name for p in (state / search.KEPT).iterdir()) == ["0", "0.digest"]
+    assert not (site / "pagefind" / "part-1").exists()
+
+
 def pagefind_search(page, origin: str, term: str | None, filters: dict | None = None) -> list[dict]:
-    """Pagefind's own JS API, as the search page's UI uses it: every result's data."""
+    """Pagefind's own JS API, as the search page's UI uses it (its parts merged): every
+    result's data. From a page of the site without the search UI, which merges the parts too."""
+    page.goto(origin + "pagefind/pagefind-entry.json")
+    with urllib.request.urlopen(origin + "search/") as answer:
+        merged = re.search(r'data-parts="([^"]*)"', answer.read().decode()).group(1).split()
     return page.evaluate(
-        """async ([url, term, filters]) => {
+        """async ([url, parts, term, filters]) => {
             const pagefind = await import(url);
+            for (const part of parts) await pagefind.mergeIndex(new URL(part, url).pathname);
             const found = await pagefind.search(term, { filters });
-            return Promise.all(found.results.map((r) => r.data()));
+            return Promise.all(found.results.filter((r) => !r.id.endsWith("/~words")).map((r) => r.data()));
         }""",
-        [origin + "pagefind/pagefind.js", term, filters or {}],
+        [origin + "pagefind/pagefind.js", merged, term, filters or {}],
     )
+
+
+@pytest.mark.parametrize("term", ["Shengkai", "Datamorphic", "Morphy", "shengk", "testing", "distributed systems",
+                                  "Lin Zhao", "zzqxv"])
+def test_an_index_in_parts_finds_what_one_index_finds(chromium, built_site: Path, parted_site: Path, term: str) -> None:
+    """Rare words, prefixes, common words, two words, and a word no page has (Pagefind then
+    matches the longest indexed word it starts with): the same pages."""
+    page = chromium.new_page()
+    found = {}
+    for site in (built_site, parted_site):
+        with serve_directory(site / "public") as url:
+            found[site] = sorted(result["url"] for result in pagefind_search(page, url, term))
+    page.close()
+    assert found[parted_site] == found[built_site]
+    assert term == "zzqxv" or found[built_site]
 
 
 def test_a_title_word_finds_its_paper_with_authors_and_snippet(page, origin: str) -> None:
@@ -107,10 +219,9 @@ def test_a_title_word_finds_its_paper_with_authors_and_snippet(page, origin: str
     assert page.title().startswith("Morphy: A Datamorphic")
 
 
-def test_an_authors_name_finds_the_author_list_that_links_their_page(page, origin: str, built_site: Path) -> None:
+def test_an_authors_name_finds_the_author_list_that_links_their_page(page, origin: str) -> None:
     # Authors are indexed through the A-Z lists (a hundred names to a page), not one page each:
     # every indexed page adds to what the first search downloads.
-    page.goto(origin + "search/")
     found = pagefind_search(page, origin, "Shengkai")
     urls = [r["url"] for r in found]
     assert any("/authors/l/" in url for url in urls), urls
@@ -122,26 +233,18 @@ def test_an_authors_name_finds_the_author_list_that_links_their_page(page, origi
     assert page.url.endswith("/author/shengkai-lin/")
 
 
-def test_the_index_covers_papers_topics_and_author_lists_only(page, origin: str, built_site: Path) -> None:
-    papers = count(built_site, "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }")
-    page.goto(origin + "search/")
-    indexed = page.evaluate(
-        """async (url) => {
-            const pagefind = await import(url);
-            const found = await pagefind.search(null);
-            return Promise.all(found.results.map((r) => r.data().then((d) => d.url)));
-        }""",
-        origin + "pagefind/pagefind.js",
-    )
+def test_the_index_covers_papers_topics_and_author_lists_only(page, origin: str, site: Path) -> None:
+    papers = count(site, "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }")
+    indexed = [result["url"] for result in pagefind_search(page, origin, None)]
+    assert len(indexed) == len(set(indexed)) == len((site / ".paperkg" / search.RECORDS).read_text().splitlines())
     kinds = {url.split("/")[1] for url in indexed}
     assert kinds == {"paper", "topic", "authors"}, kinds
     assert sum(url.startswith("/paper/") for url in indexed) == papers
 
 
-def test_filters_by_topic_and_year_match_the_graph(page, origin: str, built_site: Path) -> None:
-    page.goto(origin + "search/")
-    topic = count(built_site, 'SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p schema:about/skos:notation "cs.SE" }')
-    year = count(built_site, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle ; "
+def test_filters_by_topic_and_year_match_the_graph(page, origin: str, site: Path) -> None:
+    topic = count(site, 'SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p schema:about/skos:notation "cs.SE" }')
+    year = count(site, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle ; "
                              "schema:datePublished ?d FILTER(YEAR(?d) = 2024) }")
     by_topic = pagefind_search(page, origin, None, {"topic": "cs.SE — Software Engineering"})
     by_year = pagefind_search(page, origin, None, {"year": "2024"})
@@ -167,23 +270,28 @@ def test_filters_by_topic_and_year_match_the_graph(page, origin: str, built_site
     assert f"2024 ({year})" in page.inner_text("details[data-filter=year]")
 
 
-def test_first_search_downloads_a_few_chunks_from_the_site_only(page, origin: str, built_site: Path) -> None:
+def test_first_search_downloads_a_few_chunks_from_the_site_only(page, origin: str, site: Path) -> None:
     page.goto(origin + "search/?q=testing")
     page.wait_for_selector(RESULT)
     page.wait_for_load_state("networkidle")
     assert [url for url, _ in page.fetched if not url.startswith(origin)] == []
     searched = [(url, size) for url, size in page.fetched if "/pagefind/" in url]
-    assert not [url for url, _ in searched if "/pagefind/filter/" in url]  # filters load when opened
+    assert not [url for url, _ in searched if "/filter/" in url]  # filters load when opened
     assert not [url for url, _ in searched if "worker" in url]  # Pagefind searches in the page
     total = sum(size for _, size in searched)
-    index = built_site / "public" / "pagefind"
-    chunks = list((index / "index").iterdir())
-    fragments = list((index / "fragment").rglob("*.pf_fragment"))
-    fetched_chunks = [url for url, _ in searched if "/pagefind/index/" in url]
-    fetched_fragments = [url for url, _ in searched if "/pagefind/fragment/" in url]
+    index = site / "public" / "pagefind"
     message = f"first search fetched {len(searched)} files, {total} bytes"
-    assert 0 < len(fetched_chunks) < len(chunks), message  # not the whole index
-    assert 0 < len(fetched_fragments) <= 5 < len(fragments), message  # only the results shown
+    message += "".join(f"\n{url} {size}" for url, size in searched)
+    for part in ["", *parts(site)]:  # each part's page list and the chunks the word needs
+        at = f"{origin}pagefind/{part}"
+        lists = [url for url, _ in searched if url.endswith(".pf_meta") and url.rpartition("/")[0] + "/" == at]
+        assert len(lists) == 1, message
+        chunks = list((index / part / "index").iterdir())
+        fetched = [url for url, _ in searched if url.startswith(f"{at}index/")]
+        assert 0 < len(fetched) < len(chunks) or len(fetched) == len(chunks) == 1, message  # not the whole index
+    fetched_fragments = [url for url, _ in searched if "/fragment/" in url]
+    assert 0 < len(fetched_fragments) <= 5 < len(list(index.rglob("*.pf_fragment"))), message  # only those shown
+    assert sum(1 for url, _ in searched if url.endswith(".pagefind")) == 1, message  # one engine for all parts
     assert total < sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2, message
 
 

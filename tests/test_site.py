@@ -394,7 +394,7 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
 
 def test_a_failed_search_index_is_one_line_and_keeps_the_last_index(tmp_path: Path, monkeypatch) -> None:
     directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
-    kept = {p: p.read_bytes() for p in (directory / ".paperkg" / "pagefind").rglob("*") if p.is_file()}
+    kept = {p: p.read_bytes() for p in (directory / ".paperkg" / "search-index").rglob("*") if p.is_file()}
     assert kept
     broken = tmp_path / "bin"
     broken.mkdir()
@@ -406,7 +406,7 @@ def test_a_failed_search_index_is_one_line_and_keeps_the_last_index(tmp_path: Pa
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
     assert line.startswith("paperkg: error: Pagefind could not index ") and line.endswith(": out of memory")
-    assert {p: p.read_bytes() for p in (directory / ".paperkg" / "pagefind").rglob("*") if p.is_file()} == kept
+    assert {p: p.read_bytes() for p in (directory / ".paperkg" / "search-index").rglob("*") if p.is_file()} == kept
 
 
 def test_committed_example_graph_is_what_make_site_produces(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from paperkg.views import Queries, build_views
 
 log = logging.getLogger("paperkg")
 SEARCH_PAGE = "search/index.md"
+SEARCH_PART = search.PER_INDEX  # by this name: inside PageSettings, `search` is a field
 DATASET_FILES = (dataset.DUMP_NT, dataset.DUMP_TTL, dataset.VOID)
 DUMP_SEGMENTS = "dump-segments"  # under .paperkg/: the N-Triples dump's deflated segments, kept
 
@@ -84,6 +85,7 @@ class PageSettings:
     home: bool
     sparql: bool = True
     search: bool = True
+    search_part: int = SEARCH_PART  # records in one part of the search index at most
     jobs: int = 1  # processes that render the pages
 
 
@@ -142,7 +144,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
             os.environ["SOURCE_DATE_EPOCH"] = epoch
         log.info("pages    graph, templates and settings unchanged: the %d generated files stand",
                  len(pages_kept) + twins_kept)
-        indexer = _start_search(stamp.parent) if settings.search else None
+        indexer = _start_search(stamp.parent, settings) if settings.search else None
         return Generated(WriteReport([], len(pages_kept), []), frozenset(pages_kept), {},
                          WriteReport([], twins_kept, []), twins_root, indexer, html_dir if with_bodies else None)
     stamp.unlink(missing_ok=True)
@@ -171,10 +173,12 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
             one_off.update(sparql_page(renderer, site, iris, settings.graph_dir))
     indexer = None
     if settings.search:  # the page, and its index made from the records while the pages are built
-        one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS)
-        one_off.update(search.asset_files())
         search.write_records(records, search.records(pages, config))
-        indexer = _start_search(stamp.parent)
+        indexer = search.Indexer(stamp.parent, settings.search_part)
+        one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS,
+                                                    parts=[search.part_path(n) for n in range(1, indexer.part_count)])
+        one_off.update(search.asset_files())
+        indexer.start()
 
     try:
         made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
@@ -227,8 +231,8 @@ def _anything(path: str) -> bool:
     return True
 
 
-def _start_search(state_dir: Path) -> search.Indexer:
-    indexer = search.Indexer(state_dir)
+def _start_search(state_dir: Path, settings: PageSettings) -> search.Indexer:
+    indexer = search.Indexer(state_dir, settings.search_part)
     indexer.start()
     return indexer
 
@@ -261,8 +265,8 @@ def pages_fingerprint(config: MkDocsConfig, settings: PageSettings, graph: bool 
     digest = hashlib.sha256()
     digest.update(repr((config.site_url, config.site_name, docs_dir, config.use_directory_urls,
                         bodies.usable(config, settings.templates_dir), settings.page_size, settings.home,
-                        settings.sparql, settings.search, version("pyoxigraph"), version("jinja2"),
-                        version("markdown"), version("mkdocs"))).encode())
+                        settings.sparql, settings.search, settings.search_part, version("pyoxigraph"),
+                        version("jinja2"), version("markdown"), version("mkdocs"))).encode())
     roots = [settings.graph_dir] if graph else []
     roots += [settings.templates_dir, Path(__file__).parent,
              *map(bundled, ("templates", "queries", "vocab.ttl", "assets", "oxigraph"))]

@@ -40,17 +40,18 @@ def base36(number: int) -> str:
             return digits
 
 
-def shorten_page_names(bundle: Path) -> int:
+def shorten_page_names(bundle: Path, last: tuple[str, str] | None = None) -> int:
     """Rename the pages of every language of the Pagefind index in `bundle` (its fragment files
-    and their names in the page list); returns the number of pages renamed."""
+    and their names in the page list); returns the number of pages renamed. With `last` (a URL
+    and a name), the list's last page gets that name if it has that URL."""
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     renamed = 0
     for language in entry["languages"].values():
-        renamed += _shorten(bundle, language["hash"])
+        renamed += _shorten(bundle, language["hash"], last)
     return renamed
 
 
-def _shorten(bundle: Path, index: str) -> int:
+def _shorten(bundle: Path, index: str, last: tuple[str, str] | None) -> int:
     meta_file = bundle / f"pagefind.{index}.pf_meta"
     meta = read(meta_file)
     pages = meta[1] if isinstance(meta, list) and len(meta) > 1 else None
@@ -60,8 +61,11 @@ def _shorten(bundle: Path, index: str) -> int:
         return 0  # fragments grouped into shared files (Pagefind's max_fragments): names are keys there
     fragments = bundle / "fragment"
     (fragments / index).mkdir(exist_ok=True)
-    for number, page in enumerate(pages):  # a fragment holds its page's URL: one fragment per page
-        new = f"{index}/{base36(number)}"
+    names = [base36(number) for number in range(len(pages))]
+    if last is not None and pages and _fragment_url(fragments / f"{pages[-1][0]}.pf_fragment") == last[0]:
+        names[-1] = last[1]
+    for name, page in zip(names, pages, strict=True):  # a fragment holds its page's URL: one fragment per page
+        new = f"{index}/{name}"
         os.rename(fragments / f"{page[0]}.pf_fragment", fragments / f"{new}.pf_fragment")
         page[0] = new
     write(meta_file, meta)
@@ -72,6 +76,11 @@ def _is_page(page: object) -> bool:
     """A page of the list: [fragment name, word count, fragment group]."""
     return (isinstance(page, list) and len(page) == 3 and isinstance(page[0], str)
             and isinstance(page[1], int) and isinstance(page[2], str))
+
+
+def _fragment_url(path: Path) -> str:
+    """The URL in a page's fragment (gzipped, then the signature, then JSON)."""
+    return json.loads(gzip.decompress(path.read_bytes()).removeprefix(SIGNATURE))["url"]
 
 
 def read(path: Path) -> object:

@@ -18,6 +18,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
 from paperkg.build import (
+    SEARCH_PART,
     PageSettings,
     docs_files,
     generate_pages,
@@ -79,6 +80,10 @@ class PaperkgConfig(base.Config):
     """Generate the SPARQL page (sparql/index.md), which queries the graph in the browser."""
     search = c.Type(bool, default=True)
     """Generate the search page (search/index.md) and index the built site with Pagefind."""
+    search_part = PositiveInt(default=SEARCH_PART)
+    """Records (papers, topics, author lists) in one part of the search index at most. Pagefind
+    holds a part in memory while it indexes it, about 100 kB a record; the search page merges
+    the parts."""
     harvest = c.SubConfig(HarvestConfig)
     """Where and how politely to harvest, and the queries to keep up to date."""
 
@@ -107,6 +112,7 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             home=self.config.home,
             sparql=self.config.sparql,
             search=self.config.search,
+            search_part=self.config.search_part,
             jobs=self.jobs or os.cpu_count() or 1,
         )
 
@@ -169,7 +175,8 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         except PaperkgError as error:
             raise PluginError(str(error)) from None
         if seconds is not None:
-            log.info("search   %d pages indexed in %.1f s, alongside the build", indexer.count, seconds)
+            log.info("search   %d pages indexed in %.1f s (%d of the index's %d parts), alongside the build",
+                     indexer.count, seconds, len(indexer.todo), len(indexer.parts))
         elif not installed:
             log.info("search   the searchable pages did not change: the index stands")
 

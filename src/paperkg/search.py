@@ -21,8 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import string
 import subprocess
+import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -38,7 +41,12 @@ from paperkg.resources import bundled, checkout_path
 
 OUTPUT = "pagefind"  # the search page looks for the index and UI here
 RECORDS = "search-records.jsonl"  # under .paperkg/: what the next index is made from
-STAMP = "search-stamp"  # under .paperkg/: the digest of the records .paperkg/pagefind/ was made from
+KEPT = "search-index"  # under .paperkg/: the index's parts, each with the digest of its records
+# Records in one part at most, by default: Pagefind's memory grows with them (a part of 15,406
+# records of a 30,000-paper site: 1.74 GiB), and each part adds its page list's overhead and
+# the chunks a word needs to the first search (two parts: 276 kB against one index's 271 kB).
+PER_INDEX = 16_000
+WORDS_URL, WORDS = "/~words/", "~words"  # a part's record of the words it lacks (split), its page name
 _SCRIPT = Path(__file__).with_name("search_index.mjs")
 PAGE_FILES = ("search.js", "search.css")  # the search page's own UI, from assets/
 
@@ -96,69 +104,179 @@ def write_records(path: Path, found: Iterable[dict[str, object]]) -> None:
     path.write_text("".join(lines), "utf-8")
 
 
+def split(lines: list[bytes], per_index: int) -> list[list[bytes]]:
+    """The records (JSON lines, sorted by URL) in as few parts of at most about `per_index` as
+    hold them all, each record in the part its URL hashes to: a record stays in its part when
+    its text changes, and each part is a fair sample of the site, which keeps the ranking of
+    the parts' merged results close to that of one index.
+
+    When there are several parts, each gets one more record last, at WORDS_URL: the site's
+    words its own records lack. Pagefind matches a word by the indexed words that start with
+    it, and where there are none, by the longest indexed word it starts with (`sheng` for
+    `shengkai`); each part decides that alone, so a part without the word would add results
+    one index never gives. With every word in every part, each decides as one index would.
+    The search page leaves the words records out of its results (their page name is WORDS)."""
+    count = part_count(len(lines), per_index)
+    parts: list[list[bytes]] = [[] for _ in range(count)]
+    words: list[set[str]] = [set() for _ in range(count)]
+    language = "en"
+    for line in lines:
+        record = json.loads(line)
+        number = zlib.crc32(record["url"].encode()) % count
+        parts[number].append(line)
+        words[number].update(record["content"].lower().split())
+        language = record["language"]
+    if count > 1:
+        # Pagefind leaves out the punctuation around a word: so do these sets (of unique words: fast)
+        words = [{word.strip(string.punctuation) for word in own} for own in words]
+        every = set().union(*words)
+        for part, own in zip(parts, words, strict=True):
+            missing = " ".join(sorted(every - own - {""}))
+            record = {"url": WORDS_URL, "content": missing, "language": language, "meta": {"title": ""}, "filters": {}}
+            part.append((json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode())
+    return parts
+
+
+def part_count(records: int, per_index: int) -> int:
+    return max(1, -(-records // per_index))
+
+
+def part_path(number: int) -> str:
+    """Where part `number` of the index goes under site_dir/pagefind/: the first is Pagefind's
+    bundle itself (its engine, UI and WebAssembly), the others only their index files, which
+    the search page merges into the first (Pagefind's mergeIndex)."""
+    return "" if number == 0 else f"part-{number}/"
+
+
 class Indexer:
     """Pagefind indexing the search records in the background, while the pages are built: the
     index is made from the records alone, not from the built HTML.
 
-    The index is kept in the project's .paperkg/pagefind/ with the digest of the records it was
-    made from (.paperkg/search-stamp), made again only when they change, and put into each built
-    site as site_dir/pagefind/ (hard links where the file system allows)."""
+    Pagefind's indexer holds a whole index in memory (about 100 kB a record: 3.2 GiB for the
+    30,811 records of a 30,000-paper site), so the records are indexed in parts of at most
+    `per_index` (`split`), one Pagefind run after another. Each part is kept in the project's
+    .paperkg/search-index/ with the digest of its records, made again only when they change,
+    and the parts are put into each built site under site_dir/pagefind/ (hard links where the
+    file system allows). The split and the runs are all in a background thread, which waits
+    on Pagefind most of the time."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.records, self.stamp = state_dir / RECORDS, state_dir / STAMP
-        self.kept, self.next = state_dir / OUTPUT, state_dir / f"{OUTPUT}.next"
-        self.digest = hashlib.sha256(self.records.read_bytes()).hexdigest()
-        self.process: subprocess.Popen | None = None
+    def __init__(self, state_dir: Path, per_index: int = PER_INDEX) -> None:
+        self.records, self.kept, self.per_index = state_dir / RECORDS, state_dir / KEPT, per_index
+        shutil.rmtree(state_dir / "pagefind", ignore_errors=True)  # the single index kept before the parts
+        (state_dir / "search-stamp").unlink(missing_ok=True)
+        self.lines = self.records.read_bytes().splitlines(keepends=True)
+        self.part_count = part_count(len(self.lines), per_index)  # what the search page merges
+        self.parts: list[bytes] = []  # the parts' records, and
+        self.todo: list[int] = []  # those of the parts whose records changed, once split
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._cancelled = False
+        self._thread: threading.Thread | None = None
+        self._failure: str | None = None
+        self._counts: list[int] = []
         self.started = 0.0
         self.count: int | None = None  # pages indexed by this build's run, if it ran
 
+    def _part(self, number: int) -> Path:
+        return self.kept / str(number)
+
+    def _stamp(self, number: int) -> Path:
+        return self.kept / f"{number}.digest"
+
+    def _made(self, number: int) -> Path:
+        return self.kept / f"{number}.next"
+
+    def _kept(self, number: int, records: bytes) -> bool:
+        stamp = self._stamp(number)
+        return (self._part(number).is_dir() and stamp.is_file()
+                and stamp.read_text() == hashlib.sha256(records).hexdigest())
+
     def start(self) -> None:
-        """Start Pagefind unless the kept index was made from these records."""
-        if self.kept.is_dir() and self.stamp.is_file() and self.stamp.read_text() == self.digest:
-            return
-        node = shutil.which("node")
-        if node is None:
-            raise BuildError("Node.js is needed to run Pagefind for the search index (`node` on PATH); "
-                             "or turn search off (plugins: paperkg: search: false)")
-        command = [node, str(_SCRIPT), str(pagefind_package()), str(self.next)]
-        # Pagefind names its files by content and never deletes: start from an empty directory.
-        shutil.rmtree(self.next, ignore_errors=True)
+        """Split the records and start Pagefind on the parts whose records changed, one after another."""
         self.started = time.perf_counter()
-        with self.records.open("rb") as lines:
-            self.process = subprocess.Popen(command, stdin=lines, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                            text=True)
+        self._thread = threading.Thread(target=self._run, args=(shutil.which("node"),), name="pagefind", daemon=True)
+        self._thread.start()
+
+    def _run(self, node: str | None) -> None:
+        self.parts = [b"".join(part) for part in split(self.lines, self.per_index)]
+        self.lines = []
+        self.todo = [n for n, part in enumerate(self.parts) if not self._kept(n, part)]
+        if self.todo and node is None:
+            self._failure = ("Node.js is needed to run Pagefind for the search index (`node` on PATH); "
+                             "or turn search off (plugins: paperkg: search: false)")
+            return
+        command = [node, str(_SCRIPT), str(pagefind_package())] if self.todo else []
+        self.kept.mkdir(parents=True, exist_ok=True)
+        for number in self.todo:
+            # Pagefind names its files by content and never deletes: start from an empty directory.
+            shutil.rmtree(self._made(number), ignore_errors=True)
+            with self._lock:
+                if self._cancelled:
+                    return
+                self._process = subprocess.Popen([*command, str(self._made(number))], stdin=subprocess.PIPE,
+                                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out, err = self._process.communicate(self.parts[number])
+            with self._lock:
+                failed, self._process = self._process.returncode, None
+                if self._cancelled:
+                    return
+            if failed:
+                message = " ".join(err.decode(errors="replace").split()) or f"exit code {failed}"
+                which = f" (part {number + 1} of {len(self.parts)})" if len(self.parts) > 1 else ""
+                self._failure = f"Pagefind could not index {self.records}{which}: {message}"
+                return
+            self._counts.append(int(out.split()[-1]))
 
     def finish(self) -> float | None:
-        """Wait for the run, if one was started, and keep its index; returns its seconds."""
-        if self.process is None:
+        """Wait for the runs and keep their parts; returns their seconds, None when none ran."""
+        if self._thread is None:
             return None
-        out, err = self.process.communicate()
+        self._thread.join()
+        self._thread = None
         seconds = time.perf_counter() - self.started
-        failed = self.process.returncode
-        self.process = None
-        if failed:
-            message = " ".join(err.split()) or f"exit code {failed}"
-            raise BuildError(f"Pagefind could not index {self.records}: {message}")
-        shorten_page_names(self.next)
-        self.stamp.unlink(missing_ok=True)
-        shutil.rmtree(self.kept, ignore_errors=True)
-        self.next.rename(self.kept)
-        self.stamp.write_text(self.digest)
-        self.count = int(out.split()[-1])
+        if self._failure is not None:
+            raise BuildError(self._failure)
+        for number in self.todo:
+            made = self._made(number)
+            shorten_page_names(made, last=(WORDS_URL, WORDS))
+            if number > 0:  # the search page merges this part into the first, with the first's engine
+                for path in made.iterdir():
+                    if path.is_file() and path.name != "pagefind-entry.json" and path.suffix != ".pf_meta":
+                        path.unlink()
+            self._stamp(number).unlink(missing_ok=True)
+            shutil.rmtree(self._part(number), ignore_errors=True)
+            made.rename(self._part(number))
+            self._stamp(number).write_text(hashlib.sha256(self.parts[number]).hexdigest())
+        for path in self.kept.iterdir():  # parts of an index with more parts than this one
+            number = path.name.split(".")[0]
+            if number.isdigit() and int(number) < len(self.parts):
+                continue
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        if not self.todo:
+            return None
+        self.count = sum(self._counts) - (len(self.todo) if len(self.parts) > 1 else 0)  # not the words records
         return seconds
 
     def install(self, site_dir: Path) -> bool:
-        """Put the kept index into site_dir/pagefind/; False when it is there already."""
+        """Put the kept parts into site_dir/pagefind/; False when they are there already."""
         target = site_dir / OUTPUT
-        if sorted(p.name for p in target.glob("*.pf_meta")) == sorted(p.name for p in self.kept.glob("*.pf_meta")):
-            return False  # the page list's name is a hash of the index Pagefind made: the same index
+        placed = sorted(part_path(n) + path.name for n in range(len(self.parts))
+                        for path in self._part(n).glob("*.pf_meta"))
+        if sorted(str(path.relative_to(target)) for path in target.glob("**/*.pf_meta")) == placed:
+            return False  # a page list's name is a hash of the index Pagefind made: the same index
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(self.kept, target, copy_function=link_or_copy)
+        for number in range(len(self.parts)):
+            shutil.copytree(self._part(number), target / part_path(number), copy_function=link_or_copy)
         return True
 
     def cancel(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.communicate()
-            self.process = None
-
+        with self._lock:
+            self._cancelled = True
+            if self._process is not None:
+                self._process.kill()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
