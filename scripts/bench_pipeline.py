@@ -46,6 +46,8 @@ from pathlib import Path
 
 import yaml
 
+from paperkg.search import PER_INDEX
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version  # noqa: E402
 from benchlib import CHROMIUM, CHROMIUM_ARGS, serve_directory, write_section  # noqa: E402
@@ -334,8 +336,9 @@ def report(results: list[SizeResult], seed: int, commit: str | None = None) -> s
         "per-entity Turtle/JSON-LD (only when their triples changed) outside the docs_dir, and *link* puts "
         "them into the built site; *MkDocs' own* is the rest of `mkdocs build` "
         "(the theme's page template, Markdown to HTML for the pages paperkg gives no HTML, copying static "
-        "files) and *search index* is Pagefind indexing paperkg's "
-        "records (the first search is the search page's own UI; its filters load when opened). Pages/s = Markdown "
+        "files) and *search index* is the wait for Pagefind, which indexes paperkg's records alongside the build "
+        f"in parts of at most {PER_INDEX:,} records, one after another (the first search is the search page's own UI, "
+        "merging the parts; its filters load when opened). Pages/s = Markdown "
         "pages / (ingest + build). The bare build has the same docs_dir and theme without the paperkg plugin, "
         "so it renders nothing and indexes nothing.",
     ]
