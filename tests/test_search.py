@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from paperkg import search
 from paperkg.cli import main
+from paperkg.errors import BuildError
 from paperkg.pagefind_names import SIGNATURE
 from tests.conftest import HOSTILE as HOSTILE_FEED
 from tests.conftest import QUERY_FEEDS, new_project, serve_directory
@@ -169,6 +170,17 @@ def test_only_the_parts_whose_records_changed_are_indexed_again(tmp_path: Path) 
     assert (len(third.parts), third.count) == (1, 2)
     assert sorted(p.name for p in (state / search.KEPT).iterdir()) == ["0", "0.digest"]
     assert not (site / "pagefind" / "part-1").exists()
+
+
+def test_pagefind_missing_is_a_build_error_from_finish(tmp_path: Path, monkeypatch) -> None:
+    def missing() -> Path:
+        raise BuildError("Pagefind is needed to index the site for search")
+    monkeypatch.setattr(search, "pagefind_package", missing)
+    (tmp_path / search.RECORDS).write_bytes(record_line("/paper/01/", "Paper one"))
+    indexer = search.Indexer(tmp_path)
+    indexer.start()  # in the background: the error comes when the build waits for it
+    with pytest.raises(BuildError, match="^Pagefind is needed to index the site for search$"):
+        indexer.finish()
 
 
 def pagefind_search(page, origin: str, term: str | None, filters: dict | None = None) -> list[dict]:

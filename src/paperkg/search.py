@@ -42,9 +42,10 @@ from paperkg.resources import bundled, checkout_path
 OUTPUT = "pagefind"  # the search page looks for the index and UI here
 RECORDS = "search-records.jsonl"  # under .paperkg/: what the next index is made from
 KEPT = "search-index"  # under .paperkg/: the index's parts, each with the digest of its records
-# Records in one part at most, by default: Pagefind's memory grows with them (a part of 15,406
-# records of a 30,000-paper site: 1.74 GiB), and each part adds its page list's overhead and
-# the chunks a word needs to the first search (two parts: 276 kB against one index's 271 kB).
+# Records in one part at most, by default: Pagefind's memory grows with them (the two parts of
+# a 30,000-paper site, 15,247 and 15,566 records: 1.74 GiB at most), and each part adds its
+# page list's overhead and the chunks a word needs to the first search (two parts: 276 kB
+# against one index's 271 kB).
 PER_INDEX = 16_000
 WORDS_URL, WORDS = "/~words/", "~words"  # a part's record of the words it lacks (split), its page name
 _SCRIPT = Path(__file__).with_name("search_index.mjs")
@@ -198,6 +199,12 @@ class Indexer:
         self._thread.start()
 
     def _run(self, node: str | None) -> None:
+        try:
+            self._index(node)
+        except Exception as error:  # told by finish(), in the build's own thread
+            self._failure = str(error) if isinstance(error, BuildError) else f"search index: {error!r}"
+
+    def _index(self, node: str | None) -> None:
         self.parts = [b"".join(part) for part in split(self.lines, self.per_index)]
         self.lines = []
         self.todo = [n for n, part in enumerate(self.parts) if not self._kept(n, part)]
