@@ -11,7 +11,6 @@ page does. Each figure is the median of the rounds, run alternately.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import gzip
 import io
@@ -27,7 +26,7 @@ from pyoxigraph import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version, machine_info  # noqa: E402
-from benchlib import publish, ran_line  # noqa: E402
+from benchlib import publish, ran_line, rounds_arguments  # noqa: E402
 from synthetic import synthetic_papers  # noqa: E402
 
 from paperkg import taxonomy  # noqa: E402
@@ -65,12 +64,7 @@ def timed(write: Callable[[io.BytesIO], None]) -> tuple[float, bytes]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--papers", type=int, default=30_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each, alternately")
-    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="BENCHMARKS.md to update, or - to print")
-    args = parser.parse_args(argv)
+    args = rounds_arguments(__doc__.splitlines()[0], ROOT / "BENCHMARKS.md").parse_args(argv)
     commit, began, load_before = code_version(), time.perf_counter(), os.getloadavg()[0]
     papers = list(synthetic_papers(args.papers + UPDATE, args.seed))
     before, after = graph_lines(papers[: args.papers]), graph_lines(papers)

@@ -11,7 +11,6 @@ collection would walk. This measures what that pause is worth.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import statistics
@@ -26,7 +25,7 @@ from pyoxigraph import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version, machine_info  # noqa: E402
-from benchlib import publish, ran_line  # noqa: E402
+from benchlib import publish, ran_line, rounds_arguments  # noqa: E402
 from synthetic import synthetic_papers  # noqa: E402
 
 from paperkg import taxonomy  # noqa: E402
@@ -65,12 +64,7 @@ def stages(graph_dir: Path, paused: bool) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--papers", type=int, default=30_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each, alternately")
-    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="BENCHMARKS.md to update, or - to print")
-    args = parser.parse_args(argv)
+    args = rounds_arguments(__doc__.splitlines()[0], ROOT / "BENCHMARKS.md").parse_args(argv)
     commit = code_version()
     began = time.perf_counter()
     load_before = os.getloadavg()[0]

@@ -4,6 +4,7 @@ browser measurements, and BENCHMARKS.md, in which each script writes only its ow
 
 from __future__ import annotations
 
+import argparse
 import functools
 import os
 import re
@@ -40,6 +41,16 @@ def write_section(path: Path, name: str, section: str) -> None:
     tmp = path.with_name(f".{path.name}.{name}.tmp")
     tmp.write_text(text, "utf-8")
     os.replace(tmp, path)  # another script may be reading the file: never half written
+
+
+def rounds_arguments(description: str, out: Path) -> argparse.ArgumentParser:
+    """The options of a benchmark that compares ways in alternating rounds on synthetic papers."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--papers", type=int, default=30_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each, alternately")
+    parser.add_argument("--out", default=str(out), help="BENCHMARKS.md to update, or - to print")
+    return parser
 
 
 def ran_line(began: float, commit: str, load_before: float) -> str:

@@ -167,7 +167,8 @@ class Indexer:
         (state_dir / "search-stamp").unlink(missing_ok=True)
         self.lines = self.records.read_bytes().splitlines(keepends=True)
         self.part_count = part_count(len(self.lines), per_index)  # what the search page merges
-        self.parts: list[bytes] = []  # the parts' records, and
+        self.parts: list[bytes] = []  # the parts' records, their digests, and
+        self.digests: list[str] = []
         self.todo: list[int] = []  # those of the parts whose records changed, once split
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
@@ -187,10 +188,9 @@ class Indexer:
     def _made(self, number: int) -> Path:
         return self.kept / f"{number}.next"
 
-    def _kept(self, number: int, records: bytes) -> bool:
+    def _kept(self, number: int) -> bool:
         stamp = self._stamp(number)
-        return (self._part(number).is_dir() and stamp.is_file()
-                and stamp.read_text() == hashlib.sha256(records).hexdigest())
+        return self._part(number).is_dir() and stamp.is_file() and stamp.read_text() == self.digests[number]
 
     def start(self) -> None:
         """Split the records and start Pagefind on the parts whose records changed, one after another."""
@@ -207,7 +207,8 @@ class Indexer:
     def _index(self, node: str | None) -> None:
         self.parts = [b"".join(part) for part in split(self.lines, self.per_index)]
         self.lines = []
-        self.todo = [n for n, part in enumerate(self.parts) if not self._kept(n, part)]
+        self.digests = [hashlib.sha256(part).hexdigest() for part in self.parts]
+        self.todo = [n for n in range(len(self.parts)) if not self._kept(n)]
         if self.todo and node is None:
             self._failure = ("Node.js is needed to run Pagefind for the search index (`node` on PATH); "
                              "or turn search off (plugins: paperkg: search: false)")
@@ -253,7 +254,7 @@ class Indexer:
             self._stamp(number).unlink(missing_ok=True)
             shutil.rmtree(self._part(number), ignore_errors=True)
             made.rename(self._part(number))
-            self._stamp(number).write_text(hashlib.sha256(self.parts[number]).hexdigest())
+            self._stamp(number).write_text(self.digests[number])
         for path in self.kept.iterdir():  # parts of an index with more parts than this one
             number = path.name.split(".")[0]
             if number.isdigit() and int(number) < len(self.parts):

@@ -17,3 +17,15 @@ def beside(path: Path) -> tuple[int, Path]:
             return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
         except FileExistsError:
             continue
+
+
+def replace_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically: into a file beside it, renamed over it once complete."""
+    fd, temporary = beside(path)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    os.replace(temporary, path)

@@ -8,7 +8,6 @@ Written atomically and deterministically (sorted keys), so it can live in git.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -73,7 +72,4 @@ class HarvestState:
         data = {"queries": {key: asdict(value) for key, value in sorted(self.queries.items())}}
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfiles.beside(self.path)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, self.path)
+        tempfiles.replace_bytes(self.path, text.encode("utf-8"))

@@ -5,7 +5,6 @@ time stamp."""
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
 import zlib
 from collections.abc import Iterator, Sequence
@@ -102,10 +101,7 @@ class _Segments:
             return path.read_bytes()
         except FileNotFoundError:
             packed = _deflate(data)
-            fd, temporary = tempfiles.beside(path)
-            with os.fdopen(fd, "wb") as file:
-                file.write(packed)
-            os.replace(temporary, path)
+            tempfiles.replace_bytes(path, packed)
             return packed
 
     def prune(self) -> None:
