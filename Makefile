@@ -45,7 +45,9 @@ bench: $(STAMP) $(CHROMIUM)
 	$(BIN)/python scripts/bench_store.py
 	$(BIN)/python scripts/bench_kaggle.py
 	$(BIN)/python scripts/bench_queries.py
+	$(BIN)/python scripts/bench_load.py
 	$(BIN)/python scripts/bench_views.py
+	$(BIN)/python scripts/bench_pages.py
 	$(BIN)/python scripts/bench_dump.py
 	$(BIN)/python scripts/bench_pipeline.py
 

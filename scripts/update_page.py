@@ -7,6 +7,7 @@ authors and new people, and `revised` new versions of the corpus' papers (retitl
 new version date). Deterministic for its arguments.
 
     .venv/bin/python scripts/update_page.py OUT.xml --papers 1000 --seed 1
+    .venv/bin/python scripts/update_page.py OUT.xml --papers 1000 --seed 1 --update-seed 2   # the next one
 """
 
 from __future__ import annotations
@@ -100,8 +101,10 @@ def atom_feed(papers: list[Paper]) -> bytes:
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def write_update_page(path: Path, papers: int, seed: int) -> list[Paper]:
-    page = update_papers(list(synthetic_papers(papers, seed)), seed)
+def write_update_page(path: Path, papers: int, seed: int, update_seed: int | None = None) -> list[Paper]:
+    """The page that updates the corpus of `papers` papers and `seed`; another `update_seed` makes
+    another page (the next day's harvest) for the same corpus."""
+    page = update_papers(list(synthetic_papers(papers, seed)), seed if update_seed is None else update_seed)
     path.write_bytes(atom_feed(page))
     return page
 
@@ -111,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--papers", type=int, default=1000, help="size of the corpus it updates")
     parser.add_argument("--seed", type=int, default=1, help="seed of the corpus it updates")
+    parser.add_argument("--update-seed", type=int, help="seed of the update (default: --seed); another one "
+                        "makes another update of the same corpus")
     args = parser.parse_args(argv)
-    page = write_update_page(args.out, args.papers, args.seed)
+    page = write_update_page(args.out, args.papers, args.seed, args.update_seed)
     print(f"wrote {len(page)} entries to {args.out}")
     return 0
 

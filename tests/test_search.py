@@ -96,7 +96,7 @@ def test_the_index_holds_each_record_as_it_was_given(tmp_path: Path, directory_u
          "meta": {"title": "Authors: A"}, "filters": {}},
     ]
     search.write_records(tmp_path / search.RECORDS, given)
-    indexer = search.Indexer(tmp_path)
+    indexer = search.Indexer(tmp_path, tmp_path / "public")
     indexer.start()
     indexer.finish()
 
@@ -140,13 +140,14 @@ def test_records_split_into_parts_by_url_each_with_the_words_it_lacks() -> None:
 
 def test_only_the_parts_whose_records_changed_are_indexed_again(tmp_path: Path) -> None:
     state, site = tmp_path / ".paperkg", tmp_path / "public"
-    def index(lines: list[bytes]) -> search.Indexer:
+    def index(lines: list[bytes], install: bool = True) -> search.Indexer:
         state.mkdir(exist_ok=True)
         (state / search.RECORDS).write_bytes(b"".join(lines))
-        indexer = search.Indexer(state, per_index=3)
+        indexer = search.Indexer(state, site, per_index=3)
         indexer.start()
         indexer.finish()
-        indexer.install(site)
+        if install:
+            indexer.install()
         return indexer
     lines = [record_line(f"/paper/{n:02}/", f"Paper {n} word{n}") for n in range(9)]
     first = index(lines)
@@ -159,12 +160,16 @@ def test_only_the_parts_whose_records_changed_are_indexed_again(tmp_path: Path) 
     files = {p: p.stat().st_ino for p in (state / search.KEPT).rglob("*") if p.is_file()}
 
     lines[4] = record_line("/paper/04/", "word4 4 Paper")  # the same words: the other parts stand
-    second = index(lines)
+    (state / "search-old-left").mkdir()  # what a killed build left aside goes too
+    second = index(lines, install=False)
     changed = [n for n, part in enumerate(second.parts) if b"/paper/04/" in part]
     assert second.todo == changed and second.count == len(second.parts[changed[0]].splitlines()) - 1
     kept = [p for p in files if p.relative_to(state / search.KEPT).parts[0].split(".")[0] != str(changed[0])]
     assert kept and all(p.stat().st_ino == files[p] for p in kept)  # not written again
-    assert not second.install(site)  # in the site already
+    # the site's old copy was deleted while Pagefind ran; install puts the new one in
+    assert not (site / "pagefind").exists() and not list(state.glob("search-old-*"))
+    assert second.install() and not second.install()  # then it is in the site already
+    assert len(list(site.glob("pagefind/**/fragment/*/~words.pf_fragment"))) == 3
 
     third = index(lines[:2])  # one part: the others go
     assert (len(third.parts), third.count) == (1, 2)
@@ -177,7 +182,7 @@ def test_pagefind_missing_is_a_build_error_from_finish(tmp_path: Path, monkeypat
         raise BuildError("Pagefind is needed to index the site for search")
     monkeypatch.setattr(search, "pagefind_package", missing)
     (tmp_path / search.RECORDS).write_bytes(record_line("/paper/01/", "Paper one"))
-    indexer = search.Indexer(tmp_path)
+    indexer = search.Indexer(tmp_path, tmp_path / "public")
     indexer.start()  # in the background: the error comes when the build waits for it
     with pytest.raises(BuildError, match="^Pagefind is needed to index the site for search$"):
         indexer.finish()

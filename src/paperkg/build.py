@@ -144,7 +144,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
             os.environ["SOURCE_DATE_EPOCH"] = epoch
         log.info("pages    graph, templates and settings unchanged: the %d generated files stand",
                  len(pages_kept) + twins_kept)
-        indexer = _start_search(stamp.parent, settings) if settings.search else None
+        indexer = _start_search(stamp.parent, Path(config.site_dir), settings) if settings.search else None
         return Generated(WriteReport([], len(pages_kept), []), frozenset(pages_kept), {},
                          WriteReport([], twins_kept, []), twins_root, indexer, html_dir if with_bodies else None)
     stamp.unlink(missing_ok=True)
@@ -174,7 +174,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
     indexer = None
     if settings.search:  # the page, and its index made from the records while the pages are built
         search.write_records(records, search.records(pages, config))
-        indexer = search.Indexer(stamp.parent, settings.search_part)
+        indexer = search.Indexer(stamp.parent, Path(config.site_dir), settings.search_part)
         one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS,
                                                     parts=[search.part_path(n) for n in range(1, indexer.part_count)])
         one_off.update(search.asset_files())
@@ -231,8 +231,8 @@ def _anything(path: str) -> bool:
     return True
 
 
-def _start_search(state_dir: Path, settings: PageSettings) -> search.Indexer:
-    indexer = search.Indexer(state_dir, settings.search_part)
+def _start_search(state_dir: Path, site_dir: Path, settings: PageSettings) -> search.Indexer:
+    indexer = search.Indexer(state_dir, site_dir, settings.search_part)
     indexer.start()
     return indexer
 

@@ -71,7 +71,7 @@ def ingest(project: Project, paths: Sequence[Path]) -> IngestResult:
             errors.append(error)
     if errors:
         raise IngestError(errors)
-    written = graph.write()  # rewrites only shards that changed
+    written = graph.write(report.touched)  # rewrites only shards that changed
     return IngestResult(files, report, written)
 
 

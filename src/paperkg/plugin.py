@@ -171,7 +171,7 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         try:
             with stage("search"):  # waiting for Pagefind, which ran alongside the build
                 seconds = indexer.finish()
-                installed = indexer.install(Path(config.site_dir))
+                installed = indexer.install()
         except PaperkgError as error:
             raise PluginError(str(error)) from None
         if seconds is not None:

@@ -23,6 +23,7 @@ import json
 import shutil
 import string
 import subprocess
+import tempfile
 import threading
 import time
 import zlib
@@ -48,6 +49,7 @@ KEPT = "search-index"  # under .paperkg/: the index's parts, each with the diges
 # against one index's 271 kB).
 PER_INDEX = 16_000
 WORDS_URL, WORDS = "/~words/", "~words"  # a part's record of the words it lacks (split), its page name
+_ASIDE = "search-old-"  # under .paperkg/: the site's copy of the index that install replaces, being deleted
 _SCRIPT = Path(__file__).with_name("search_index.mjs")
 PAGE_FILES = ("search.js", "search.css")  # the search page's own UI, from assets/
 
@@ -161,8 +163,9 @@ class Indexer:
     file system allows). The split and the runs are all in a background thread, which waits
     on Pagefind most of the time."""
 
-    def __init__(self, state_dir: Path, per_index: int = PER_INDEX) -> None:
+    def __init__(self, state_dir: Path, site_dir: Path, per_index: int = PER_INDEX) -> None:
         self.records, self.kept, self.per_index = state_dir / RECORDS, state_dir / KEPT, per_index
+        self.state_dir, self.site_dir = state_dir, site_dir  # the parts go into site_dir/pagefind/
         shutil.rmtree(state_dir / "pagefind", ignore_errors=True)  # the single index kept before the parts
         (state_dir / "search-stamp").unlink(missing_ok=True)
         self.lines = self.records.read_bytes().splitlines(keepends=True)
@@ -215,6 +218,36 @@ class Indexer:
             return
         command = [node, str(_SCRIPT), str(pagefind_package())] if self.todo else []
         self.kept.mkdir(parents=True, exist_ok=True)
+        removing = self._remove_old() if self.todo else None
+        try:
+            self._index_parts(command)
+        finally:
+            if removing is not None:
+                removing.join()
+
+    def _remove_old(self) -> threading.Thread | None:
+        """What this build's parts replace, deleted while Pagefind runs: the site's copy of the
+        index (which `install` puts in again) and the kept parts indexed again. At 30k papers,
+        deleting their 62,000 files took 6-8 s once Pagefind was done. Each is moved aside first
+        (one rename), with what an interrupted build left aside."""
+        aside = [path for path in self.state_dir.glob(f"{_ASIDE}*") if path.is_dir()]
+        moved = Path(tempfile.mkdtemp(prefix=_ASIDE, dir=self.state_dir))
+        aside.append(moved)
+        for number in self.todo:
+            self._stamp(number).unlink(missing_ok=True)  # no stamp without its part
+            if self._part(number).is_dir():
+                self._part(number).rename(moved / str(number))
+        if (self.site_dir / OUTPUT).is_dir():
+            try:
+                (self.site_dir / OUTPUT).rename(moved / OUTPUT)
+            except OSError:  # on another file system: deleted where it is
+                aside.append(self.site_dir / OUTPUT)
+        thread = threading.Thread(target=lambda: [shutil.rmtree(path, ignore_errors=True) for path in aside],
+                                  name="search-old", daemon=True)
+        thread.start()
+        return thread
+
+    def _index_parts(self, command: list[str]) -> None:
         for number in self.todo:
             # Pagefind names its files by content and never deletes: start from an empty directory.
             shutil.rmtree(self._made(number), ignore_errors=True)
@@ -234,6 +267,17 @@ class Indexer:
                 self._failure = f"Pagefind could not index {self.records}{which}: {message}"
                 return
             self._counts.append(int(out.split()[-1]))
+            self._shape(number)
+
+    def _shape(self, number: int) -> None:
+        """A part as the site serves it: short page names, and for the parts the search page
+        merges into the first, only their index files (the first's engine searches them)."""
+        made = self._made(number)
+        shorten_page_names(made, last=(WORDS_URL, WORDS))
+        if number > 0:
+            for path in made.iterdir():
+                if path.is_file() and path.name != "pagefind-entry.json" and path.suffix != ".pf_meta":
+                    path.unlink()
 
     def finish(self) -> float | None:
         """Wait for the runs and keep their parts; returns their seconds, None when none ran."""
@@ -244,16 +288,9 @@ class Indexer:
         seconds = time.perf_counter() - self.started
         if self._failure is not None:
             raise BuildError(self._failure)
-        for number in self.todo:
-            made = self._made(number)
-            shorten_page_names(made, last=(WORDS_URL, WORDS))
-            if number > 0:  # the search page merges this part into the first, with the first's engine
-                for path in made.iterdir():
-                    if path.is_file() and path.name != "pagefind-entry.json" and path.suffix != ".pf_meta":
-                        path.unlink()
-            self._stamp(number).unlink(missing_ok=True)
-            shutil.rmtree(self._part(number), ignore_errors=True)
-            made.rename(self._part(number))
+        for number in self.todo:  # the parts they replace were deleted meanwhile (_remove_old)
+            shutil.rmtree(self._part(number), ignore_errors=True)  # none, unless made since
+            self._made(number).rename(self._part(number))
             self._stamp(number).write_text(self.digests[number])
         for path in self.kept.iterdir():  # parts of an index with more parts than this one
             number = path.name.split(".")[0]
@@ -268,9 +305,9 @@ class Indexer:
         self.count = sum(self._counts) - (len(self.todo) if len(self.parts) > 1 else 0)  # not the words records
         return seconds
 
-    def install(self, site_dir: Path) -> bool:
+    def install(self) -> bool:
         """Put the kept parts into site_dir/pagefind/; False when they are there already."""
-        target = site_dir / OUTPUT
+        target = self.site_dir / OUTPUT
         placed = sorted(part_path(n) + path.name for n in range(len(self.parts))
                         for path in self._part(n).glob("*.pf_meta"))
         if sorted(str(path.relative_to(target)) for path in target.glob("**/*.pf_meta")) == placed:

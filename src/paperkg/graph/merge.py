@@ -29,10 +29,12 @@ class MergeReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     older: list[str] = field(default_factory=list)  # skipped: the graph has a newer version
+    touched: set[str] = field(default_factory=set)  # IRIs of the subjects given or losing triples
 
     def extend(self, other: MergeReport) -> None:
         for name in ("new", "updated", "unchanged", "older"):
             getattr(self, name).extend(getattr(other, name))
+        self.touched |= other.touched
 
     @property
     def changed(self) -> bool:
@@ -50,16 +52,17 @@ class Shards(Protocol):
 
     def paper(self, arxiv_id: str) -> None: ...  # the paper's triples, before it is merged
 
-    def everything(self) -> None: ...
+    def named_elsewhere(self, node: NamedNode) -> bool: ...  # whether a part not read names it
 
 
 class PersonIndex:
     """Name key -> person node, and the slugs in use, read from the store once per merge."""
 
-    def __init__(self, store: Store, iris: Iris, shards: Shards | None = None):
+    def __init__(self, store: Store, iris: Iris, shards: Shards | None = None, touched: set[str] | None = None):
         self.store = store
         self.iris = iris
         self.shards = shards
+        self.touched = set() if touched is None else touched  # the persons added or removed
         self.by_key: dict[str, NamedNode] = {}
         self.slugs: set[str] = set()
         for quad in store.quads_for_pattern(None, iris.ax.nameKey, None):
@@ -80,12 +83,14 @@ class PersonIndex:
             self.slugs.add(slug)
             self.by_key[key] = node
             self.store.extend(person_triples(node, author, key, self.iris))
+            self.touched.add(node.value)
         return node
 
     def forget_if_orphan(self, node: NamedNode) -> None:
-        if self.shards is not None:  # the person's other papers may be in any shard
-            self.shards.everything()
         if next(iter(self.store.quads_for_pattern(None, PROV.agent, node)), None) is None:
+            if self.shards is not None and self.shards.named_elsewhere(node):
+                return  # another paper of theirs, in a part of the graph not read
+            self.touched.add(node.value)
             for quad in list(self.store.quads_for_pattern(node, None, None)):
                 if quad.predicate == self.iris.ax.nameKey:
                     self.by_key.pop(quad.object.value, None)
@@ -135,7 +140,7 @@ def merge_papers(store: Store, iris: Iris, papers: Iterable[Paper], shards: Shar
     """Merge each paper into `store`; with `shards`, the store holds part of the graph, and
     reads what each paper needs before it is merged."""
     report = MergeReport()
-    persons = PersonIndex(store, iris, shards)
+    persons = PersonIndex(store, iris, shards, report.touched)
     for paper in papers:
         if shards is not None:
             shards.paper(paper.arxiv_id)
@@ -161,6 +166,7 @@ def merge_papers(store: Store, iris: Iris, papers: Iterable[Paper], shards: Shar
         for quad in old_quads:
             store.remove(quad)
         store.extend(new_quads)
+        report.touched.update(quad.subject.value for quads in (old_quads, new_quads) for quad in quads)
         for node in old_persons - set(authors):
             persons.forget_if_orphan(node)
         (report.updated if stored is not None else report.new).append(paper.arxiv_id)

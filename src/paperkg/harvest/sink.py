@@ -25,5 +25,5 @@ class GraphSink:
         page = merge_papers(self.graph.store, self.iris, papers, self.graph)
         self.report.extend(page)
         if page.changed:
-            self.graph.write()
+            self.graph.write(page.touched)
         self.state.save()  # after the graph: a page is never marked done before it is stored
