@@ -36,14 +36,17 @@ WAYS = ("load", "bulk_load")
 
 
 READ = """
-import resource, sys, time
+import re, sys, time
+from pathlib import Path
 from pyoxigraph import RdfFormat, Store
 way, base, paths = sys.argv[1], sys.argv[2], sys.stdin.read().splitlines()
 started = time.perf_counter()
 store = Store()
 for path in paths:
     getattr(store, way)(path=path, format=RdfFormat.TURTLE, base_iri=base)
-print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(store))
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would be the parent's
+peak = re.search(r"^VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text(), re.M).group(1)
+print(time.perf_counter() - started, peak, len(store))
 """
 
 

@@ -635,7 +635,7 @@ def markdown(run: Run, machine: dict[str, str], command: str) -> str:
     add("")
     add("| Engine | Load (s) | Notes |")
     add("|---|---:|---|")
-    add(f"| pyoxigraph | {run.steps['ox_load']:.2f} | `Store.bulk_load` of the N-Triples (what `load_graph` uses) |")
+    add(f"| pyoxigraph | {run.steps['ox_load']:.2f} | `Store.bulk_load` of the N-Triples dump |")
     if b is not None:
         if b.navigation_to_loaded is not None:
             add(f"| browser | {b.navigation_to_loaded:.2f} | from navigation start to `paperkgSparql.ready` "

@@ -555,7 +555,7 @@ def markdown(results: Results, machine: dict[str, str], command: str) -> str:
         "generate": "building the `Paper` records (not paperkg)",
         "merge": "`Store()` + taxonomy + `merge_papers(store, iris, papers)`",
         "write_graph": "`write_graph(store, dir, iris)`: render + write the Turtle shards",
-        "load_graph": "`load_graph(dir, iris)`: `bulk_load` of every shard",
+        "load_graph": "`load_graph(dir, iris)`: `Store.load` of every shard (`bulk_load` before c10b860)",
         "dump_nt": "input for the comparison below",
     }
     for key in ("generate", "merge", "write_graph", "load_graph", "dump_nt"):
@@ -594,8 +594,8 @@ def markdown(results: Results, machine: dict[str, str], command: str) -> str:
         f"{REPEAT_UNDER:.0f} s run {results.repeat} times and the median is shown. Peak RSS is per phase (VmHWM reset "
         "through `/proc/self/clear_refs`)" + ("" if results.meter.per_phase_peak else
                                              " — not available here: process-wide peak instead") + ".")
-    add("- Both engines parse the same N-Triples file; Oxigraph with `Store.bulk_load` (what "
-        "`load_graph` uses); `Store.load` (transactional) took "
+    add("- Both engines parse the same N-Triples file; Oxigraph with `Store.bulk_load`; "
+        "`Store.load` (transactional, what `load_graph` uses for the Turtle shards since c10b860) took "
         f"{_s(p['ox_load'].seconds)} s. rdflib with `Graph.parse(format=\"nt\")`.")
     add("- Queries (the same text for both engines):")
     add("")

@@ -16,6 +16,8 @@ TINY = {
     "bench_kaggle": ["--lines", "2000", "--repeat", "1"],
     "bench_queries": ["--papers", "300", "--skip-rdflib", "--skip-browser", "--runs", "1"],
     "bench_views": ["--papers", "300", "--rounds", "1"],
+    "bench_load": ["--papers", "300", "--rounds", "1"],
+    "bench_pages": ["--papers", "300", "--rounds", "1"],
     "bench_dump": ["--papers", "300", "--rounds", "1"],
     "bench_pipeline": ["--sizes", "60", "--skip-bare"],
 }

@@ -166,12 +166,16 @@ def test_only_the_parts_whose_records_changed_are_indexed_again(tmp_path: Path) 
     assert second.todo == changed and second.count == len(second.parts[changed[0]].splitlines()) - 1
     kept = [p for p in files if p.relative_to(state / search.KEPT).parts[0].split(".")[0] != str(changed[0])]
     assert kept and all(p.stat().st_ino == files[p] for p in kept)  # not written again
-    # the site's old copy was deleted while Pagefind ran; install puts the new one in
-    assert not (site / "pagefind").exists() and not list(state.glob("search-old-*"))
+    # the site's old copy was deleted while Pagefind ran, and what the last build set aside;
+    # the part replaced is set aside for the next build to delete
+    assert not (site / "pagefind").exists() and not (state / "search-old-left").exists()
+    (aside,) = state.glob("search-old-*")
+    assert sorted(p.name for p in aside.iterdir()) == [str(changed[0])]
     assert second.install() and not second.install()  # then it is in the site already
     assert len(list(site.glob("pagefind/**/fragment/*/~words.pf_fragment"))) == 3
 
-    third = index(lines[:2])  # one part: the others go
+    third = index(lines[:2])  # one part: the others go, and what the second set aside
+    assert not aside.exists()
     assert (len(third.parts), third.count) == (1, 2)
     assert sorted(p.name for p in (state / search.KEPT).iterdir()) == ["0", "0.digest"]
     assert not (site / "pagefind" / "part-1").exists()

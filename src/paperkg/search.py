@@ -49,7 +49,7 @@ KEPT = "search-index"  # under .paperkg/: the index's parts, each with the diges
 # against one index's 271 kB).
 PER_INDEX = 16_000
 WORDS_URL, WORDS = "/~words/", "~words"  # a part's record of the words it lacks (split), its page name
-_ASIDE = "search-old-"  # under .paperkg/: the site's copy of the index that install replaces, being deleted
+_ASIDE = "search-old-"  # under .paperkg/: index files replaced, to be deleted while Pagefind runs
 _SCRIPT = Path(__file__).with_name("search_index.mjs")
 PAGE_FILES = ("search.js", "search.css")  # the search page's own UI, from assets/
 
@@ -225,23 +225,19 @@ class Indexer:
             if removing is not None:
                 removing.join()
 
-    def _remove_old(self) -> threading.Thread | None:
-        """What this build's parts replace, deleted while Pagefind runs: the site's copy of the
-        index (which `install` puts in again) and the kept parts indexed again. At 30k papers,
-        deleting their 62,000 files took 6-8 s once Pagefind was done. Each is moved aside first
-        (one rename), with what an interrupted build left aside."""
+    def _remove_old(self) -> threading.Thread:
+        """Deleted while Pagefind runs: the site's copy of the index, which `install` puts in
+        again, and the kept parts the last build replaced (`finish` sets them aside). At 30k
+        papers, deleting their 62,000 files took 6-8 s once Pagefind was done. The site's copy
+        is moved aside first (one rename)."""
         aside = [path for path in self.state_dir.glob(f"{_ASIDE}*") if path.is_dir()]
-        moved = Path(tempfile.mkdtemp(prefix=_ASIDE, dir=self.state_dir))
-        aside.append(moved)
-        for number in self.todo:
-            self._stamp(number).unlink(missing_ok=True)  # no stamp without its part
-            if self._part(number).is_dir():
-                self._part(number).rename(moved / str(number))
         if (self.site_dir / OUTPUT).is_dir():
+            moved = Path(tempfile.mkdtemp(prefix=_ASIDE, dir=self.state_dir))
             try:
                 (self.site_dir / OUTPUT).rename(moved / OUTPUT)
+                aside.append(moved)
             except OSError:  # on another file system: deleted where it is
-                aside.append(self.site_dir / OUTPUT)
+                aside += [moved, self.site_dir / OUTPUT]
         thread = threading.Thread(target=lambda: [shutil.rmtree(path, ignore_errors=True) for path in aside],
                                   name="search-old", daemon=True)
         thread.start()
@@ -288,8 +284,14 @@ class Indexer:
         seconds = time.perf_counter() - self.started
         if self._failure is not None:
             raise BuildError(self._failure)
-        for number in self.todo:  # the parts they replace were deleted meanwhile (_remove_old)
-            shutil.rmtree(self._part(number), ignore_errors=True)  # none, unless made since
+        # The parts replaced are set aside (a rename each), not deleted: the next build that
+        # indexes deletes them while Pagefind runs (_remove_old). Until this point a failed
+        # run has left the last index as it was.
+        aside = Path(tempfile.mkdtemp(prefix=_ASIDE, dir=self.state_dir)) if self.todo else None
+        for number in self.todo:
+            self._stamp(number).unlink(missing_ok=True)
+            if self._part(number).is_dir():
+                self._part(number).rename(aside / str(number))
             self._made(number).rename(self._part(number))
             self._stamp(number).write_text(self.digests[number])
         for path in self.kept.iterdir():  # parts of an index with more parts than this one

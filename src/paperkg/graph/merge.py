@@ -29,7 +29,7 @@ class MergeReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     older: list[str] = field(default_factory=list)  # skipped: the graph has a newer version
-    touched: set[str] = field(default_factory=set)  # IRIs of the subjects given or losing triples
+    touched: set[str] = field(default_factory=set, compare=False, repr=False)  # subjects given or losing triples
 
     def extend(self, other: MergeReport) -> None:
         for name in ("new", "updated", "unchanged", "older"):

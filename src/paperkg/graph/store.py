@@ -279,8 +279,8 @@ class PartialGraph:
 
 def load_shard(store: Store, path: Path, iris: Iris) -> None:
     """One Turtle shard into the in-memory store. `Store.load`, not `bulk_load`: into memory,
-    one transaction a shard loads the 30k graph in 12.6 s against 16.7 s, with the same peak
-    memory (scripts/bench_load.py)."""
+    one transaction a shard reads the 30k graph in 12.7 s against 16.0 s, at the same peak
+    memory (837 and 844 MiB: scripts/bench_load.py)."""
     try:
         store.load(path=str(path), format=RdfFormat.TURTLE, base_iri=iris.base)
     except SyntaxError as error:

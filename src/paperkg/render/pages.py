@@ -65,11 +65,11 @@ def initial(sort_key: str) -> str:
     return first if "a" <= first <= "z" else "other"
 
 
-# The pages whose contexts pickle in a fraction of the time they take to render, at 30k papers:
-# papers (0.05 against 0.35 ms), authors (0.1 against 0.7 ms), and the lists of papers, whose
-# papers pickle as their digests (months: 0.1 against 3.8 ms, topics: 0.9 against 3.3 ms). The
-# A-Z author lists hold a hundred authors each, all their papers with them: cheaper to render
-# (7.2 against 1.7 ms). Measured on the 30k benchmark site; the script is in BENCHMARKS.md.
+# The pages whose contexts pickle in a fraction of the time they take to render, at 30k papers
+# (scripts/bench_pages.py, ms a page): papers (0.10 against 0.51), authors (0.16 against 0.74),
+# and the lists of papers, whose papers pickle as their digests (months: 0.15 against 3.6,
+# topics: 2.3 against 4.2). The A-Z author lists hold a hundred authors each, all their papers
+# with them: cheaper to render (14.8 against 2.3).
 DIGESTED = frozenset({"paper.md.j2", "author.md.j2", "papers-month.md.j2", "topic.md.j2"})
 
 
