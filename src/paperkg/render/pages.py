@@ -78,8 +78,9 @@ class _PaperDigest:
 
 
 class ContextDigests:
-    """Digests of everything an entity page is rendered from, its view models pickled; None for
-    the other pages, which are rendered every time.
+    """Digests of everything a page of the DIGESTED templates is rendered from, its view models
+    pickled; None for the other pages, which are rendered every time (`digest` makes one for
+    any page, for scripts/bench_pages.py).
 
     Each paper's view model is pickled once per process, and stands in every context that holds
     it as its digest: an author's page lists all their papers, abstracts and all, and pickling
