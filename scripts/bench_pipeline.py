@@ -337,7 +337,8 @@ def report(results: list[SizeResult], seed: int, commit: str | None = None) -> s
         "them into the built site; *MkDocs' own* is the rest of `mkdocs build` "
         "(the theme's page template, Markdown to HTML for the pages paperkg gives no HTML, copying static "
         "files) and *search index* is the wait for Pagefind, which indexes paperkg's records alongside the build "
-        f"in parts of at most {PER_INDEX:,} records, one after another (the first search is the search page's own UI, "
+        f"in parts of at most {PER_INDEX:,} records, as many at once as the build has processes (the first "
+        "search is the search page's own UI, "
         "merging the parts; its filters load when opened). Pages/s = Markdown "
         "pages / (ingest + build). The bare build has the same docs_dir and theme without the paperkg plugin, "
         "so it renders nothing and indexes nothing.",

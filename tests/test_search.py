@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -179,6 +181,80 @@ def test_only_the_parts_whose_records_changed_are_indexed_again(tmp_path: Path) 
     assert (len(third.parts), third.count) == (1, 2)
     assert sorted(p.name for p in (state / search.KEPT).iterdir()) == ["0", "0.digest"]
     assert not (site / "pagefind" / "part-1").exists()
+
+
+def test_parts_indexed_at_once_are_the_parts_indexed_one_after_another(tmp_path: Path) -> None:
+    lines = [record_line(f"/paper/{n:02}/", f"Paper {n} word{n}") for n in range(12)]
+    made = {}
+    for jobs in (1, 4):
+        state = tmp_path / str(jobs)
+        state.mkdir()
+        (state / search.RECORDS).write_bytes(b"".join(lines))
+        indexer = search.Indexer(state, tmp_path / f"public-{jobs}", per_index=3, jobs=jobs)
+        indexer.start()
+        indexer.finish()
+        assert (len(indexer.todo), indexer.count) == (4, 12)
+        made[jobs] = {str(p.relative_to(state / search.KEPT)): p.read_bytes()
+                      for p in (state / search.KEPT).rglob("*") if p.is_file()}
+    assert made[4] == made[1]
+
+
+def stand_in_pagefind(tmp_path: Path, monkeypatch, failing: str | None = None) -> None:
+    """`node` on PATH as a script that takes Pagefind's place: it notes its process id beside the
+    part it is to make, reads the records, then fails if it makes part `failing`, else waits
+    two minutes (exec: killing it leaves no child holding its pipes)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fail = f'case "$3" in */{failing}.next) echo "part {failing} broke" >&2; exit 2;; esac\n' if failing else ""
+    (bin_dir / "node").write_text(f'#!/bin/sh\necho $$ > "$3.pid"\ncat > /dev/null\n{fail}exec sleep 120\n')
+    (bin_dir / "node").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def started(state: Path, want: int) -> dict[str, int]:
+    """The stand-in runs' process ids by part, once `want` of them have started."""
+    for _ in range(400):
+        pids = {p.name.split(".")[0]: p for p in (state / search.KEPT).glob("*.pid")}
+        if len(pids) >= want and all(p.read_text().strip() for p in pids.values()):
+            return {part: int(p.read_text()) for part, p in pids.items()}
+        time.sleep(0.05)
+    raise AssertionError(f"{want} Pagefind runs did not start")
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_up_to_jobs_parts_run_at_once_and_cancel_kills_them_all(tmp_path: Path, monkeypatch) -> None:
+    stand_in_pagefind(tmp_path, monkeypatch)
+    (tmp_path / search.RECORDS).write_bytes(b"".join(record_line(f"/paper/{n:02}/", f"Paper {n}") for n in range(9)))
+    indexer = search.Indexer(tmp_path, tmp_path / "public", per_index=3, jobs=2)
+    indexer.start()
+    running = started(tmp_path, 2)
+    assert sorted(running) == ["0", "1"]  # the third waits for one of them
+    began = time.monotonic()
+    indexer.cancel()
+    assert time.monotonic() - began < 100 and all(gone(pid) for pid in running.values())  # killed, not waited for
+    assert sorted(p.name for p in (tmp_path / search.KEPT).glob("*.pid")) == ["0.next.pid", "1.next.pid"]
+
+
+def test_a_failed_part_stops_the_others_and_names_itself(tmp_path: Path, monkeypatch) -> None:
+    stand_in_pagefind(tmp_path, monkeypatch, failing="1")
+    (tmp_path / search.RECORDS).write_bytes(b"".join(record_line(f"/paper/{n:02}/", f"Paper {n}") for n in range(9)))
+    indexer = search.Indexer(tmp_path, tmp_path / "public", per_index=3, jobs=3)
+    began = time.monotonic()
+    indexer.start()
+    with pytest.raises(BuildError, match=r"^Pagefind could not index .*search-records\.jsonl \(part 2 of 3\): "
+                                         r"part 1 broke$"):
+        indexer.finish()
+    assert time.monotonic() - began < 100  # not waiting out the others' two minutes: they were killed
+    pids = [int(p.read_text()) for p in (tmp_path / search.KEPT).glob("*.pid") if p.read_text().strip()]
+    assert pids and all(gone(pid) for pid in pids)
+    assert not (tmp_path / search.KEPT / "1").exists()  # nothing kept of this run
 
 
 def test_pagefind_missing_is_a_build_error_from_finish(tmp_path: Path, monkeypatch) -> None:

@@ -86,7 +86,7 @@ class PageSettings:
     sparql: bool = True
     search: bool = True
     search_part: int = SEARCH_PART  # records in one part of the search index at most
-    jobs: int = 1  # processes that render the pages
+    jobs: int = 1  # processes that render the pages, and Pagefind runs at once at most
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
     indexer = None
     if settings.search:  # the page, and its index made from the records while the pages are built
         search.write_records(records, search.records(pages, config))
-        indexer = search.Indexer(stamp.parent, Path(config.site_dir), settings.search_part)
+        indexer = search.Indexer(stamp.parent, Path(config.site_dir), settings.search_part, jobs)
         one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS,
                                                     parts=[search.part_path(n) for n in range(1, indexer.part_count)])
         one_off.update(search.asset_files())
@@ -232,7 +232,7 @@ def _anything(path: str) -> bool:
 
 
 def _start_search(state_dir: Path, site_dir: Path, settings: PageSettings) -> search.Indexer:
-    indexer = search.Indexer(state_dir, site_dir, settings.search_part)
+    indexer = search.Indexer(state_dir, site_dir, settings.search_part, settings.jobs)
     indexer.start()
     return indexer
 
