@@ -19,6 +19,7 @@ TINY = {
     "bench_load": ["--papers", "300", "--rounds", "1"],
     "bench_pages": ["--papers", "300", "--rounds", "1"],
     "bench_dump": ["--papers", "300", "--rounds", "1"],
+    "bench_search": ["--papers", "60", "--rounds", "1"],
     "bench_pipeline": ["--sizes", "60", "--skip-bare"],
 }
 
