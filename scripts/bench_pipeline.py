@@ -50,7 +50,7 @@ from paperkg.search import PER_INDEX
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version  # noqa: E402
-from benchlib import CHROMIUM, CHROMIUM_ARGS, serve_directory, write_section  # noqa: E402
+from benchlib import ADOPT, CHROMIUM, CHROMIUM_ARGS, REAP, serve_directory, write_section  # noqa: E402
 from kaggle_snapshot import write_snapshot  # noqa: E402
 from update_page import write_update_page  # noqa: E402
 
@@ -64,15 +64,10 @@ CHANGED = re.compile(r"html\s+(full|incremental) build: (\d+) pages changed")
 # Runs a command and reports the peak RSS (KiB) of its largest process: RUSAGE_CHILDREN of a fresh process
 # covers that command only. The wrapper is a child subreaper (Linux), so processes left to it are waited for and
 # counted too: Pagefind's indexer, which the Node script that starts it does not wait for.
-WRAPPER = """
-import ctypes, os, resource, subprocess, sys
-ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+WRAPPER = ADOPT + """
+import resource, subprocess, sys
 code = subprocess.run(sys.argv[1:]).returncode
-while True:
-    try:
-        os.wait()
-    except ChildProcessError:
-        break
+""" + REAP + """
 print(f"peak-rss-kib {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}", file=sys.stderr)
 sys.exit(code)
 """

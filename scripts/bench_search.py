@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version, machine_info  # noqa: E402
-from benchlib import publish, ran_line, rounds_arguments  # noqa: E402
+from benchlib import ADOPT, REAP, publish, ran_line, rounds_arguments  # noqa: E402
 from kaggle_snapshot import write_snapshot  # noqa: E402
 
 from paperkg.search import PER_INDEX, RECORDS, part_count  # noqa: E402
@@ -29,13 +29,11 @@ from paperkg.search import PER_INDEX, RECORDS, part_count  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-INDEX = """
-import ctypes, os, resource, shutil, sys, time
+# Pagefind's indexer is adopted and waited for (ADOPT, REAP), so its CPU time and memory count.
+INDEX = ADOPT + """
+import resource, shutil, sys, time
 from pathlib import Path
 from paperkg.search import RECORDS, Indexer
-# Pagefind's Node API runs its indexer as a process of its own, which Node does not wait for:
-# adopted here (PR_SET_CHILD_SUBREAPER) and waited for, so its CPU time and memory count.
-ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
 records, state, jobs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 state.mkdir()
 shutil.copyfile(records, state / RECORDS)
@@ -44,11 +42,7 @@ started = time.perf_counter()
 indexer.start()
 indexer.finish()
 seconds = time.perf_counter() - started
-while True:
-    try:
-        os.wait()
-    except ChildProcessError:
-        break
+""" + REAP + """
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(seconds, children.ru_utime + children.ru_stime, children.ru_maxrss, indexer.count)
 """
@@ -57,12 +51,9 @@ print(seconds, children.ru_utime + children.ru_stime, children.ru_maxrss, indexe
 def index(records: Path, work: Path, jobs: int) -> tuple[float, float, float, int]:
     """(seconds, CPU-seconds of the Pagefind runs, peak RSS of the largest in MiB, pages indexed)
     for indexing `records` from nothing, with up to `jobs` runs at once."""
-    state = Path(tempfile.mkdtemp(dir=work)) / "state"
-    try:
-        answer = subprocess.run([sys.executable, "-c", INDEX, str(records), str(state), str(jobs)],
+    with tempfile.TemporaryDirectory(dir=work) as run:
+        answer = subprocess.run([sys.executable, "-c", INDEX, str(records), str(Path(run) / "state"), str(jobs)],
                                 capture_output=True, text=True, check=True).stdout.split()
-    finally:
-        subprocess.run(["rm", "-rf", str(state.parent)], check=True)
     return float(answer[0]), float(answer[1]), int(answer[2]) / 1024, int(answer[3])
 
 
