@@ -47,7 +47,7 @@ bench: $(STAMP) $(CHROMIUM)
 	$(BIN)/python scripts/bench_queries.py
 	$(BIN)/python scripts/bench_load.py
 	$(BIN)/python scripts/bench_views.py
-	$(BIN)/python scripts/bench_pages.py
+	$(BIN)/python scripts/bench_update.py
 	$(BIN)/python scripts/bench_dump.py
 	$(BIN)/python scripts/bench_search.py
 	$(BIN)/python scripts/bench_pipeline.py

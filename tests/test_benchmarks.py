@@ -17,7 +17,7 @@ TINY = {
     "bench_queries": ["--papers", "300", "--skip-rdflib", "--skip-browser", "--runs", "1"],
     "bench_views": ["--papers", "300", "--rounds", "1"],
     "bench_load": ["--papers", "300", "--rounds", "1"],
-    "bench_pages": ["--papers", "300", "--rounds", "1"],
+    "bench_update": ["--papers", "300", "--rounds", "1"],
     "bench_dump": ["--papers", "300", "--rounds", "1"],
     "bench_search": ["--papers", "60", "--rounds", "1"],
     "bench_pipeline": ["--sizes", "60", "--skip-bare"],

@@ -5,6 +5,8 @@ byte for byte, as a full build of everything from scratch."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -67,6 +69,52 @@ def test_incremental_build_rewrites_only_changes_and_equals_a_full_build(tmp_pat
     run("ingest", "--project", full, snapshot, update)
     run("build", "--project", full)
     assert {p: d for p, (d, _) in files(full / "public").items()} == {p: d for p, (d, _) in after.items()}
+
+
+def rename_and_remove(graph: Path) -> str:
+    """A person renamed and a paper removed by hand in the graph files, as a merge or a fix
+    might do; returns the removed paper's page directory."""
+    authors = sorted((graph / "authors").glob("*.ttl"))[2]
+    text = authors.read_text("utf-8")
+    name = re.search(r'schema:name "([^"]+)"', text).group(1)
+    authors.write_text(text.replace(f'schema:name "{name}"', 'schema:name "Renamed Person"', 1), "utf-8")
+    month = max((graph / "papers").glob("*.ttl"), key=lambda path: path.stat().st_size)
+    blocks = month.read_text("utf-8").split("\n\n")
+    paper = re.match(r"<(paper/[^#>]+/)#it>", blocks[1]).group(1)
+    month.write_text("\n\n".join(block for block in blocks if not block.startswith(f"<{paper}")), "utf-8")
+    return paper
+
+
+def rename_a_topic(graph: Path) -> str:
+    """A topic's label edited: the views are made anew (and compared with the last build's)."""
+    path = graph / "taxonomy.ttl"
+    path.write_text(path.read_text("utf-8").replace('"Distributed, Parallel, and Cluster Computing"@en',
+                                                    '"Distributed Computing"@en'), "utf-8")
+    return "topic/cs.DC/"
+
+
+@pytest.mark.parametrize("edit", [rename_and_remove, rename_a_topic])
+def test_an_incremental_build_after_hand_edits_equals_a_full_build(tmp_path: Path, inputs, edit) -> None:
+    snapshot, _ = inputs
+    incremental = tmp_path / "incremental" / "site"
+    run("new", incremental)
+    run("ingest", "--project", incremental, snapshot)
+    run("build", "--project", incremental)
+    page = edit(incremental / "graph")
+    built = run("-v", "build", "--project", incremental)
+    # the last build's views, patched for papers' and persons' changes, made anew for a topic's
+    assert ("views are made anew" in built) == (edit is rename_a_topic)
+    assert (incremental / "site" / page / "index.md").exists() == (edit is rename_a_topic)
+    written = int(re.search(r"(\d+) pages written", built).group(1))
+    assert 0 < written < 1000
+
+    full = tmp_path / "full" / "site"
+    run("new", full)
+    (full / "graph").rename(tmp_path / "unused")
+    shutil.copytree(incremental / "graph", full / "graph")
+    run("build", "--project", full)
+    assert {p: d for p, (d, _) in files(full / "public").items()} == {
+        p: d for p, (d, _) in files(incremental / "public").items()}
 
 
 def test_an_incremental_build_remakes_only_the_entity_pages_whose_views_changed(tmp_path: Path, inputs) -> None:

@@ -1,6 +1,6 @@
 """The render stage's fast paths give exactly what the slow ones they stand for give: relative
 links as MkDocs' own `get_relative_url` makes them, escaping with and without its cache, and
-page digests that change whenever anything the page is rendered from changes."""
+a page made again whenever anything it is rendered from changed since the last build."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
 from paperkg.render import escape
-from paperkg.render.pages import ContextDigests
+from paperkg.render.pages import changed_jobs
 from paperkg.render.relurl import relative_from
 from paperkg.views import AuthorLine, PaperView, PersonRef, PersonView, TopicRef
 
@@ -73,8 +73,9 @@ def person_with_papers() -> PersonView:
     return PersonView(ada, papers, [(bob, 2)], [(topic, 2)])
 
 
-def digest(person: PersonView) -> str:
-    return ContextDigests()((person.ref.page, "author.md.j2", {"person": person}))  # a fresh process's
+def made_again(person: PersonView, before: PersonView, there: bool = True) -> bool:
+    job = (person.ref.page, "author.md.j2", {"person": person})
+    return changed_jobs([job], [(before.ref.page, "author.md.j2", {"person": before})], lambda page: there) == [job]
 
 
 def test_a_front_matter_title_reads_back_as_it_was_whatever_characters_it_holds() -> None:
@@ -91,10 +92,11 @@ def test_a_front_matter_title_reads_back_as_it_was_whatever_characters_it_holds(
         assert meta == {"title": shown} and markdown == "# heading\n", title  # as MkDocs reads it
 
 
-def test_an_author_pages_digest_changes_with_anything_it_is_made_from() -> None:
-    person = person_with_papers()
-    before = digest(person)
-    assert digest(copy.deepcopy(person)) == before  # the same content, other objects
+def test_an_author_page_is_made_again_when_anything_it_is_made_from_changed() -> None:
+    before = person_with_papers()
+    assert not made_again(before, before)
+    assert not made_again(copy.deepcopy(before), before)  # the same content, other objects
+    assert made_again(before, before, there=False)  # not in the docs_dir any more
     changes = [
         lambda p: setattr(p.papers[1], "abstract", p.papers[1].abstract + "."),
         lambda p: setattr(p.papers[0], "title", "Title 0"),
@@ -105,17 +107,13 @@ def test_an_author_pages_digest_changes_with_anything_it_is_made_from() -> None:
         lambda p: setattr(p, "ref", dataclasses.replace(p.ref, name="Ada King")),
     ]
     for change in changes:
-        changed = copy.deepcopy(person)
+        changed = copy.deepcopy(before)
         change(changed)
-        assert digest(changed) != before
+        assert made_again(changed, before)
 
 
-def test_each_papers_view_is_pickled_once_for_all_pages_that_hold_it() -> None:
+def test_a_page_of_another_template_or_a_new_page_is_made() -> None:
     person = person_with_papers()
-    digests = ContextDigests()
-    author = digests((person.ref.page, "author.md.j2", {"person": person}))
-    paper = digests((person.papers[0].page, "paper.md.j2", {"paper": person.papers[0]}))
-    assert sorted(digests.papers) == ["2101.00001", "2101.00002"] and author != paper
-    assert digests(("authors/a/index.md", "authors-letter.md.j2", {"persons": [person]})) is None  # rendered always
-    topic = digests(("topic/cs.DC/index.md", "topic.md.j2", {"papers": person.papers}))
-    assert sorted(digests.papers) == ["2101.00001", "2101.00002"] and topic not in (author, paper)
+    job = (person.ref.page, "author.md.j2", {"person": person})
+    assert changed_jobs([job], [(person.ref.page, "other.md.j2", {"person": person})], lambda page: True) == [job]
+    assert changed_jobs([job], [], lambda page: True) == [job]

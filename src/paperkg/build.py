@@ -10,12 +10,10 @@ import gc
 import hashlib
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
@@ -25,16 +23,21 @@ from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.structure.files import File, Files, file_sort_key
 from pyoxigraph import Store
 
-from paperkg import parallel, search
+from paperkg import parallel, search, state
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
-from paperkg.graph.store import dump_ntriples, load_graph, sorted_lines
+from paperkg.graph import triples
+from paperkg.graph.namespaces import Iris
+from paperkg.graph.reading import GraphRead, read_all, read_changes
+from paperkg.graph.triples import load_sources
 from paperkg.query import list_queries
 from paperkg.render import bodies, dataset, head, sparql, twins, vocab
-from paperkg.render.pages import Renderer
-from paperkg.render.write import MadeFrom, PageWriter, WriteReport, link_or_copy, manifest_paths, write_made
+from paperkg.render.dataset import Segments
+from paperkg.render.pages import Renderer, changed_jobs
+from paperkg.render.write import PageWriter, WriteReport, link_or_copy, manifest_paths, merge_counts, write_all
 from paperkg.resources import bundled
-from paperkg.views import Queries, build_views
+from paperkg.state import Kept
+from paperkg.views import Queries, SiteView, build_views, patched_views, reuse
 
 log = logging.getLogger("paperkg")
 SEARCH_PAGE = "search/index.md"
@@ -122,48 +125,54 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
     """Every generated file, written as it is made (only when its bytes changed): the Markdown
     pages into the docs_dir and the entity twins into `twins_dir`, by `settings.jobs` processes.
 
-    With `reuse` (an incremental build), nothing is generated when nothing they are made
-    from changed since the last time: the graph, the templates, the settings, paperkg.
-    `listed` is every file in the docs_dir, as MkDocs found them, so that none is looked up;
-    the twins directory is paperkg's own, and what the last build made there is there still."""
+    With `reuse` (an incremental build), the build starts from what the last one kept
+    (paperkg.state) when it was made with the same templates, settings and paperkg: only the
+    graph files that changed are read, the views are the last build's patched for the
+    documents that changed in them, and a page is rendered only when what it is made from
+    differs from the last build's (or it is not there), a twin only when its triples may have
+    changed; when no graph file changed, nothing is generated at all. `listed` is every file
+    in the docs_dir, as MkDocs found them, so that none is looked up; the twins directory is
+    paperkg's own, and what the last build made there is there still."""
     iris = iris_for(config)
-    docs_dir, jobs = Path(config.docs_dir), settings.jobs
-    stamp = Path(config.config_file_path).parent / ".paperkg" / "pages-stamp"
-    twins_root = twins_dir(stamp.parent.parent)
-    fingerprint = pages_fingerprint(config, settings)
-    records = stamp.parent / search.RECORDS
-    html_dir = bodies.bodies_dir(stamp.parent.parent)
+    root = Path(config.config_file_path).parent
+    state_dir, docs_dir, jobs = root / ".paperkg", Path(config.docs_dir), settings.jobs
+    twins_root, html_dir = twins_dir(root), bodies.bodies_dir(root)
+    records = state_dir / search.RECORDS
     with_bodies = bodies.usable(config, settings.templates_dir)
     there = listed.__contains__
-    kept = None
-    if reuse and (records.is_file() or not settings.search):
-        kept = _kept_pages(stamp, fingerprint, docs_dir, twins_root, there)
-    if kept is not None:
-        epoch, pages_kept, twins_kept = kept
-        if _USERS_EPOCH is None:
-            os.environ["SOURCE_DATE_EPOCH"] = epoch
-        log.info("pages    graph, templates and settings unchanged: the %d generated files stand",
-                 len(pages_kept) + twins_kept)
-        indexer = _start_search(stamp.parent, Path(config.site_dir), settings) if settings.search else None
-        return Generated(WriteReport([], len(pages_kept), []), frozenset(pages_kept), {},
-                         WriteReport([], twins_kept, []), twins_root, indexer, html_dir if with_bodies else None)
-    stamp.unlink(missing_ok=True)
-    with tempfile.TemporaryFile() as dump, collection_paused():
-        with stage("graph"):
-            store = load_graph(settings.graph_dir, iris)
-            epoch = pin_build_date(store)
-            triples = len(store)
-            dump_ntriples(store, dump)  # kept on disk until the store is gone
-        with stage("views"):
-            site = build_views(store, iris, Queries(settings.graph_dir))
-        # The rest is made from the views and the triples: the store's memory goes back first.
-        del store
-        parallel.release_freed_memory()
-        with stage("triples"):
-            maker = twins.Twins(sorted_lines(dump), iris)  # grouped per document; the N-Triples dump too
+    recipe = pages_fingerprint(config, settings)
+    kept = state.load(state_dir, recipe) if reuse and (records.is_file() or not settings.search) else None
+    found = triples.sources(settings.graph_dir, iris, {} if kept is None else {
+        name: (record.digest, record.stat) for name, record in kept.files.items()})
+    if kept is not None and _same_files(kept, found):
+        standing = _standing_pages(kept, docs_dir, twins_root, there)
+        if standing is not None:
+            pages_kept, twins_kept = standing
+            pin_build_date(kept.epoch)
+            log.info("pages    graph, templates and settings unchanged: the %d generated files stand",
+                     len(pages_kept) + twins_kept)
+            indexer = _start_search(state_dir, Path(config.site_dir), settings) if settings.search else None
+            return Generated(WriteReport([], len(pages_kept), []), frozenset(pages_kept), {},
+                             WriteReport([], twins_kept, []), twins_root, indexer, html_dir if with_bodies else None)
+    state.forget(state_dir)  # the pages are about to change: until this build is done, nothing is to be trusted
+    for stale in ("pages-stamp", "made-from"):  # what builds before paperkg.state kept
+        (state_dir / stale).unlink(missing_ok=True)
+    segments = Segments(state_dir / DUMP_SEGMENTS)
+    with collection_paused():
+        graph, site, before = _read_graph(kept, found, settings, iris, state_dir, segments)
+    pin_build_date(graph.epoch)
+
     renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
     pages = renderer.jobs(site, home=settings.home)
+    if before is None:
+        to_render = pages
+    else:
+        to_render = changed_jobs(pages, renderer.jobs(before, home=settings.home), there)
+    del before
     entities = head.entity_pages(site)
+    changed_twins = graph.changed_twins(iris)
+    twin_pages = entities if changed_twins is None else [
+        page for page in entities if iris.base + page.removesuffix("index.md") in changed_twins]
     terms, vocabulary = vocab.vocabulary(iris)
     one_off: dict[str, str | bytes] = {
         vocab.TURTLE: vocabulary, vocab.PAGE: renderer.render_vocabulary(terms, str(iris.ax)),
@@ -173,50 +182,56 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
             one_off.update(sparql_page(renderer, site, iris, settings.graph_dir))
     indexer = None
     if settings.search:  # the page, and its index made from the records while the pages are built
-        search.write_records(records, search.records(pages, config))
-        indexer = search.Indexer(stamp.parent, Path(config.site_dir), settings.search_part, jobs)
+        search.update_records(records, pages, config, None if kept is None else {page for page, _, _ in to_render})
+        indexer = search.Indexer(state_dir, Path(config.site_dir), settings.search_part, jobs)
         one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS,
                                                     parts=[search.part_path(n) for n in range(1, indexer.part_count)])
         one_off.update(search.asset_files())
         indexer.start()
 
     try:
-        made = MadeFrom(stamp.parent / "made-from", pages_fingerprint(config, settings, graph=False), trusted=reuse)
         writer, twin_writer, body_writer = PageWriter(docs_dir, there), PageWriter(twins_root), PageWriter(html_dir)
-        twin_paths = twins.paths(entities)
         writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
-        twin_writer.claim(twin_paths)
+        twin_writer.claim(twins.paths(entities))
         html = None
         if with_bodies:
             body_writer.claim(bodies.body_path(page) for page, name, _ in pages if name in bodies.BODY_TEMPLATES)
             links = bodies.Links({page for page, _, _ in pages}, config.use_directory_urls)
-            html = bodies.BodyWriter(html_dir, links, reuse=made.same_recipe)
+            html = bodies.BodyWriter(html_dir, links, reuse=kept is not None)
         with stage("render"):
-            writer.add(*renderer.write(pages, docs_dir, made, workers=jobs, bodies=html, there=there))
+            writer.add(*renderer.write(to_render, docs_dir, workers=jobs, bodies=html))
+            writer.unchanged += len(pages) - len(to_render)
         with stage("dataset"):
-            segments = stamp.parent / DUMP_SEGMENTS
-            writer.write_file(dataset.DUMP_NT, lambda out: dataset.write_ntriples_gz(maker.lines, out, segments))
+            used = [segment for record in graph.files.values() for segment in record.segments]
+            writer.write_file(dataset.DUMP_NT, lambda out: segments.write(used, out))
+            segments.prune(used)
             writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
-            writer.write(dataset.VOID, dataset.void(triples, iris, site, config.site_name))
+            writer.write(dataset.VOID, dataset.void(graph.triples, iris, site, config.site_name))
             for path, data in sorted(one_off.items()):
                 writer.write(path, data)
         with stage("twins"):
-            # .paperkg/twins/ is paperkg's own: what the last build made there is there still
-            make_twins = lambda share: write_made(twins_root, maker.made(share), made.before, there=_anything)  # noqa: E731
-            shares = parallel.map_shares(make_twins, entities, jobs)
-            twin_writer.add(*made.add(shares))
-        made.save()
+            maker = twins.Twins(graph, iris)
+            # made in forked workers when there are many (a full build: the graph's lines read
+            # once, here), an update's few here, from the few files they need
+            workers = jobs if changed_twins is None else 1
+            if workers > 1:
+                graph.preload()
+            shares = parallel.map_shares(lambda share: write_all(twins_root, maker.files(share)), twin_pages, workers)
+            twin_writer.add(*merge_counts(shares))
+            twin_writer.unchanged += 2 * (len(entities) - len(twin_pages))
+            graph.release()
         report, twins_report = writer.finish(), twin_writer.finish()
         # what the entity pages' HTML heads get: those MkDocs builds (in an incremental build,
         # the ones written)
         entity_heads = head.heads(site, iris, only=set(report.written) if reuse else None)
         body_writer.finish()  # the bodies of pages gone (or all, when they are not made) go
+        with stage("state"):
+            state.save(state_dir, Kept(recipe, graph.epoch, graph.files, graph.located, graph.authoring), site,
+                       graph.summaries)
     except BaseException:
         if indexer is not None:  # Pagefind must not outlive a failed build
             indexer.cancel()
         raise
-    stamp.parent.mkdir(exist_ok=True)
-    stamp.write_text(f"{fingerprint} {epoch}\n")
     log.info(
         "pages    %d papers, %d authors, %d topics: %d pages written, %d unchanged, %d removed; "
         "twins %d written, %d unchanged, %d removed",
@@ -227,8 +242,40 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
                      html_dir if with_bodies else None)
 
 
-def _anything(path: str) -> bool:
-    return True
+def _read_graph(kept: Kept | None, found: list[triples.Source], settings: PageSettings, iris: Iris,
+                state_dir: Path, segments: Segments) -> tuple[GraphRead, SiteView, SiteView | None]:
+    """The graph as this build reads it, the site's views, and the last build's views (None
+    when there are none to compare with: every page is made)."""
+    queries = Queries(settings.graph_dir)
+    if kept is not None:
+        with stage("graph"):
+            before = state.views(state_dir, kept)
+            graph = read_changes(kept, found, iris, state_dir, segments)
+        with stage("views"):
+            site = patched_views(before, graph.changed or set(), graph.document, graph.located, iris, queries)
+        if site is not None:
+            return graph, site, before
+        log.info("views    the changes are not only papers' and persons': the views are made anew")
+    else:
+        before = None
+    store = Store()
+    with stage("graph"):
+        read = read_all(store, found, iris, state_dir, segments)
+        if read.spans_files():  # a triple in two files would be two in the union of the files' graphs
+            store = Store()
+            load_sources(store, iris, found, named=False)
+        graph = read if kept is None else graph
+    with stage("views"):
+        site = build_views(store, iris, queries, union=not read.spans_files())
+        if before is not None:
+            site = reuse(site, before)
+    del store
+    parallel.release_freed_memory()
+    return graph, site, before
+
+
+def _same_files(kept: Kept, found: list[triples.Source]) -> bool:
+    return {name: record.digest for name, record in kept.files.items()} == {s.name: s.digest for s in found}
 
 
 def _start_search(state_dir: Path, site_dir: Path, settings: PageSettings) -> search.Indexer:
@@ -238,27 +285,22 @@ def _start_search(state_dir: Path, site_dir: Path, settings: PageSettings) -> se
 
 
 _USERS_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")  # as the user started paperkg; it wins
-_NEWEST = "SELECT (MAX(?date) AS ?newest) WHERE { ?paper <https://schema.org/dateModified> ?date }"
 
 
-def pin_build_date(store: Store) -> str:
+def pin_build_date(newest: int) -> str:
     """MkDocs dates the site (the sitemap's lastmod, its gzip header) with SOURCE_DATE_EPOCH, or
-    else the clock. Unless the user set it, it is the graph's newest date, so the same graph
-    always builds the same bytes and a rebuild never makes a spurious commit."""
+    else the clock. Unless the user set it, it is the graph's newest date (`newest`, seconds
+    since the epoch), so the same graph always builds the same bytes and a rebuild never makes
+    a spurious commit."""
     if _USERS_EPOCH is not None:
         return _USERS_EPOCH
-    newest = next(iter(store.query(_NEWEST)))["newest"]
-    epoch = 0
-    if newest is not None:
-        moment = datetime.fromisoformat(newest.value.replace("Z", "+00:00"))
-        epoch = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    return str(epoch)
+    os.environ["SOURCE_DATE_EPOCH"] = str(newest)
+    return str(newest)
 
 
-def pages_fingerprint(config: MkDocsConfig, settings: PageSettings, graph: bool = True) -> str:
-    """Everything the generated files are made from: every file of the graph directory (unless
-    not asked) and of the site's and paperkg's templates and assets, the settings, and paperkg's code."""
+def pages_fingerprint(config: MkDocsConfig, settings: PageSettings) -> str:
+    """What the generated files are made from besides the graph: the site's and paperkg's
+    templates and assets, the settings, and paperkg's code."""
     # Paths go in relative to the project or to their root, so that the same project elsewhere
     # (moved, another checkout, a CI workspace) keeps its generated files.
     docs_dir = os.path.relpath(config.docs_dir, Path(config.config_file_path).parent)
@@ -267,8 +309,7 @@ def pages_fingerprint(config: MkDocsConfig, settings: PageSettings, graph: bool 
                         bodies.usable(config, settings.templates_dir), settings.page_size, settings.home,
                         settings.sparql, settings.search, settings.search_part, version("pyoxigraph"),
                         version("jinja2"), version("markdown"), version("mkdocs"))).encode())
-    roots = [settings.graph_dir] if graph else []
-    roots += [settings.templates_dir, Path(__file__).parent,
+    roots = [settings.templates_dir, settings.graph_dir / "queries", Path(__file__).parent,
              *map(bundled, ("templates", "queries", "vocab.ttl", "assets", "oxigraph"))]
     for number, root in enumerate(roots):
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
@@ -279,21 +320,16 @@ def pages_fingerprint(config: MkDocsConfig, settings: PageSettings, graph: bool 
     return digest.hexdigest()
 
 
-def _kept_pages(
-    stamp: Path, fingerprint: str, docs_dir: Path, twins_root: Path, there: Callable[[str], bool]
-) -> tuple[str, list[str], int] | None:
-    """(build epoch, the pages, how many twins) when the last generated files were made from
-    the same sources and the pages are all still `there`."""
+def _standing_pages(kept: Kept, docs_dir: Path, twins_root: Path,
+                    there: Callable[[str], bool]) -> tuple[list[str], int] | None:
+    """(the pages, how many twins) the last build generated, when its pages are all still `there`."""
     try:
-        made_from, epoch = stamp.read_text().split()
         pages, twins_made = manifest_paths(docs_dir), manifest_paths(twins_root)
-    except (OSError, ValueError):
-        return None
-    if made_from != fingerprint:
+    except OSError:
         return None
     if not all(map(there, pages)):
         return None
-    return epoch, pages, len(twins_made)
+    return pages, len(twins_made)
 
 
 def sparql_page(renderer: Renderer, site, iris, graph_dir: Path) -> dict[str, str | bytes]:

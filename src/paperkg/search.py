@@ -18,6 +18,7 @@ records, which keeps published sites free of spurious changes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -27,13 +28,14 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File
 
+from paperkg import tempfiles
 from paperkg.errors import BuildError
 from paperkg.pagefind_names import shorten_page_names
 from paperkg.render.pages import Job
@@ -73,39 +75,78 @@ def pagefind_package() -> Path:
     )
 
 
-def records(jobs: Iterable[Job], config: MkDocsConfig) -> Iterator[dict[str, object]]:
-    """One Pagefind record per searchable page among the generated pages' jobs: its URL from
-    the site's root, its text, its title (and a paper's authors), its filters."""
-    language = config.theme.get("language") or "en"
-    for page, template, context in jobs:
-        if template == "paper.md.j2":
-            paper = context["paper"]
-            authors = ", ".join(line.stated_as for line in paper.authors)
-            filters = {"topic": [f"{t.code} — {t.label}" for t in paper.topics]}
-            if paper.published:
-                filters["year"] = [paper.published[:4]]
-            title, content, meta = paper.title, f"{paper.title}\n{authors}\n{paper.abstract}", {"authors": authors}
-        elif template == "topic.md.j2" and context["pager"].number == 1:
-            topic = context["topic"].ref
-            title, filters, meta = f"{topic.label} ({topic.code})", {}, {}
-            content = title
-        elif template == "authors-letter.md.j2":
-            letter = context["letter"]
-            title, filters, meta = f"Authors: {letter.upper() if letter != 'other' else 'other'}", {}, {}
-            content = "\n".join(person.ref.name for person in context["persons"])
-        else:
-            continue
-        url = File(page, config.docs_dir, config.site_dir, config.use_directory_urls).url
-        yield {"url": "/" + url, "content": " ".join(content.split()), "language": language,
-               "meta": {"title": " ".join(title.split()), **meta}, "filters": filters}
+def record(job: Job, config: MkDocsConfig) -> dict[str, object] | None:
+    """The Pagefind record of a generated page, if it is a searchable one: its URL from the
+    site's root, its text, its title (and a paper's authors), its filters."""
+    page, template, context = job
+    if template == "paper.md.j2":
+        paper = context["paper"]
+        authors = ", ".join(line.stated_as for line in paper.authors)
+        filters = {"topic": [f"{t.code} — {t.label}" for t in paper.topics]}
+        if paper.published:
+            filters["year"] = [paper.published[:4]]
+        title, content, meta = paper.title, f"{paper.title}\n{authors}\n{paper.abstract}", {"authors": authors}
+    elif template == "topic.md.j2" and context["pager"].number == 1:
+        topic = context["topic"].ref
+        title, filters, meta = f"{topic.label} ({topic.code})", {}, {}
+        content = title
+    elif template == "authors-letter.md.j2":
+        letter = context["letter"]
+        title, filters, meta = f"Authors: {letter.upper() if letter != 'other' else 'other'}", {}, {}
+        content = "\n".join(person.ref.name for person in context["persons"])
+    else:
+        return None
+    return {"url": "/" + _url(page, config), "content": " ".join(content.split()),
+            "language": config.theme.get("language") or "en", "meta": {"title": " ".join(title.split()), **meta},
+            "filters": filters}
+
+
+def _url(page: str, config: MkDocsConfig) -> str:
+    """The page's URL as MkDocs makes it (without a File for each of the generated pages,
+    which all end in index.md)."""
+    if page.endswith("/index.md"):
+        return page.removesuffix("index.md") if config.use_directory_urls else page.removesuffix(".md") + ".html"
+    return File(page, config.docs_dir, config.site_dir, config.use_directory_urls).url
+
+
+def _line(found: dict[str, object]) -> bytes:
+    return (json.dumps(found, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
 def write_records(path: Path, found: Iterable[dict[str, object]]) -> None:
     """Write the records as JSON lines, sorted by URL: the same site, the same bytes."""
-    ordered = sorted(found, key=lambda record: record["url"])
-    lines = [json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n" for record in ordered]
+    _write(path, {record["url"]: _line(record) for record in found})
+
+
+def update_records(path: Path, jobs: Iterable[Job], config: MkDocsConfig,
+                   changed: Collection[str] | None = None) -> None:
+    """Write the records of the searchable pages among the jobs (`write_records`). With
+    `changed`, the pages this build makes again, the other pages' records are those of the
+    last build's file, not made again."""
+    kept: dict[str, bytes] = {}
+    if changed is not None:
+        with contextlib.suppress(FileNotFoundError):
+            for line in path.read_bytes().splitlines(keepends=True):
+                # the URL is the last key: a string value can hold no unescaped '"url": '
+                kept[json.loads(line[line.rindex(b', "url": ') + 9 : -2])] = line
+    lines: dict[str, bytes] = {}
+    for job in jobs:
+        if job[1] not in _SEARCHABLE:
+            continue
+        url = "/" + _url(job[0], config)
+        if changed is not None and job[0] not in changed and url in kept:
+            lines[url] = kept[url]
+        elif (found := record(job, config)) is not None:
+            lines[url] = _line(found)
+    _write(path, lines)
+
+
+def _write(path: Path, lines: dict[str, bytes]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(lines), "utf-8")
+    tempfiles.replace_bytes(path, b"".join(lines[url] for url in sorted(lines)))
+
+
+_SEARCHABLE = frozenset({"paper.md.j2", "topic.md.j2", "authors-letter.md.j2"})
 
 
 def split(lines: list[bytes], per_index: int) -> list[list[bytes]]:

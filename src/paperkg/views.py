@@ -7,11 +7,12 @@ templates only ever see these dataclasses.
 from __future__ import annotations
 
 import heapq
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pyoxigraph import Store
+from pyoxigraph import RdfFormat, Store
 
 from paperkg.errors import BuildError
 from paperkg.graph.namespaces import Iris
@@ -140,9 +141,15 @@ class Queries:
                 return path.read_text("utf-8")
         raise BuildError(f"no query named {name!r} in {', '.join(map(str, self.dirs))}")
 
-    def rows(self, store: Store, iris: Iris, name: str) -> list[dict[str, str]]:
+    def overridden(self, names: Iterable[str]) -> bool:
+        """Whether the site has a query of its own, not paperkg's, by one of these names."""
+        return any(self.text(name) != (self.dirs[-1] / f"{name}.rq").read_text("utf-8") for name in names)
+
+    def rows(self, store: Store, iris: Iris, name: str, union: bool = False) -> list[dict[str, str]]:
+        """The query's solutions, each a dict of its bound variables' values. With `union`, the
+        default graph is the union of the store's named graphs."""
         try:
-            solutions = store.query(self.text(name), prefixes=iris.prefixes())
+            solutions = store.query(self.text(name), prefixes=iris.prefixes(), use_default_graph_as_union=union)
         except SyntaxError as error:
             raise BuildError(f"query {name}.rq: {error}") from None
         variables = [v.value for v in solutions.variables]
@@ -156,18 +163,32 @@ def _most_then_by_name(item: tuple[PersonRef, int]) -> tuple[int, str, str]:
     return -item[1], item[0].sort_key, item[0].page
 
 
-def build_views(store: Store, iris: Iris, queries: Queries, top_authors: int = 20) -> SiteView:
-    rows = lambda name: queries.rows(store, iris, name)  # noqa: E731
+def _newest_first(papers: Iterable[PaperView]) -> list[PaperView]:
+    return sorted(papers, key=lambda p: p.newest_key, reverse=True)
 
+
+VIEW_QUERIES = ("topics", "persons", "papers", "paper-authors", "paper-topics", "paper-identifiers", "paper-versions")
+
+
+def build_views(store: Store, iris: Iris, queries: Queries, top_authors: int = 20, union: bool = False) -> SiteView:
+    """The whole site's views from the graph in `store` (with `union`: in its named graphs)."""
+    rows = lambda name: queries.rows(store, iris, name, union)  # noqa: E731
+    topics = topic_views(rows("topics"), iris)
+    persons = person_refs(rows("persons"), iris)
+    papers = paper_views(rows, iris, persons, topics)
+    return assemble(papers, persons, topics, top_authors)
+
+
+def topic_views(rows: list[dict[str, str]], iris: Iris) -> dict[str, TopicView]:
+    """{topic IRI: its view}, without its papers: the taxonomy's part of the views."""
     topics: dict[str, TopicView] = {}
-    topic_rows = rows("topics")
-    for row in topic_rows:
+    for row in rows:
         iri = row["topic"]
         if iri not in topics:
             kind = "group" if "/topic/group/" in iri else ("category" if "." in row["notation"] else "archive")
             topics[iri] = TopicView(TopicRef(row["notation"], row["label"], page_of(iris, iri)), kind)
             topics[iri].deprecated = row.get("deprecated") == "true"
-    for row in topic_rows:
+    for row in rows:
         view = topics[row["topic"]]
         for key, target in (("broader", view.broader), ("exactMatch", view.exact_matches)):
             other = topics.get(row.get(key, ""))
@@ -177,13 +198,22 @@ def build_views(store: Store, iris: Iris, queries: Queries, top_authors: int = 2
                     other.narrower.append(view.ref)
         if row.get("replacedBy") in topics:
             view.replaced_by = topics[row["replacedBy"]].ref
+    for view in topics.values():  # by code, not in the order the store gave the rows
+        for refs in (view.broader, view.narrower, view.exact_matches):
+            refs.sort(key=lambda t: t.code)
+    return topics
 
-    persons: dict[str, PersonView] = {}
-    for row in rows("persons"):
-        persons[row["person"]] = PersonView(
-            PersonRef(row["name"], page_of(iris, row["person"]), person_sort_key(row["name"], row.get("familyName")))
-        )
 
+def person_refs(rows: list[dict[str, str]], iris: Iris) -> dict[str, PersonRef]:
+    """{person IRI: its reference}."""
+    return {row["person"]: PersonRef(row["name"], page_of(iris, row["person"]),
+                                     person_sort_key(row["name"], row.get("familyName"))) for row in rows}
+
+
+def paper_views(rows: Callable[[str], list[dict[str, str]]], iris: Iris, persons: Mapping[str, PersonRef],
+                topics: Mapping[str, TopicView]) -> dict[str, PaperView]:
+    """{paper IRI: its view} from the rows of the papers' queries; `persons` and `topics` hold
+    every person and topic the papers name."""
     papers: dict[str, PaperView] = {}
     for row in rows("papers"):
         papers[row["paper"]] = PaperView(
@@ -205,7 +235,7 @@ def build_views(store: Store, iris: Iris, queries: Queries, top_authors: int = 2
         line = authorships.get(key)
         affiliations = (row["affiliation"],) if "affiliation" in row else ()
         if line is None:
-            authorships[key] = AuthorLine(key[1], row["statedAs"], persons[row["person"]].ref, affiliations)
+            authorships[key] = AuthorLine(key[1], row["statedAs"], persons[row["person"]], affiliations)
         else:
             authorships[key] = AuthorLine(line.ordinal, line.stated_as, line.person, line.affiliations + affiliations)
     for (paper_iri, _), line in sorted(authorships.items(), key=lambda item: item[0]):
@@ -214,9 +244,7 @@ def build_views(store: Store, iris: Iris, queries: Queries, top_authors: int = 2
         )
 
     for row in rows("paper-topics"):
-        paper, topic = papers[row["paper"]], topics[row["topic"]]
-        paper.topics.append(topic.ref)
-        topic.papers.append(paper)
+        papers[row["paper"]].topics.append(topics[row["topic"]].ref)
 
     kinds = {"doi": "dois", "msc": "msc_classes", "acm": "acm_classes", "other": "other_classes"}
     for row in rows("paper-identifiers"):
@@ -227,7 +255,6 @@ def build_views(store: Store, iris: Iris, queries: Queries, top_authors: int = 2
             VersionLine(int(row["number"]), row.get("date"), row["url"], row["pdf"])
         )
 
-    person_by_page = {p.ref.page: p for p in persons.values()}
     for paper in papers.values():
         paper.versions.sort(key=lambda v: v.number)
         paper.dois.sort()
@@ -235,43 +262,188 @@ def build_views(store: Store, iris: Iris, queries: Queries, top_authors: int = 2
         paper.acm_classes.sort()
         paper.other_classes.sort()
         paper.topics.sort(key=lambda t: (t != paper.primary, t.code))
-        for line in paper.authors:
-            person = person_by_page[line.person.page]
-            if not person.papers or person.papers[-1] is not paper:
-                person.papers.append(paper)
+    return papers
 
-    # Co-authors and per-person topics, counted once per paper: by page (a string, whose hash
-    # is kept) with Counter.update, which counts in C. Papers of up to 150 authors make this
-    # the heaviest loop of the views.
-    ref_of = {person.ref.page: person.ref for person in persons.values()}
-    topic_of = {topic.ref.page: topic.ref for topic in topics.values()}
-    coauthor_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    topic_counts: dict[str, Counter[str]] = defaultdict(Counter)
+
+def assemble(papers: Mapping[str, PaperView], persons: Mapping[str, PersonRef], topics: Mapping[str, TopicView],
+             top_authors: int = 20) -> SiteView:
+    """The site's views from its papers, persons and topics: each person's papers, co-authors
+    and topics, each topic's papers and most frequent authors."""
+    by_person: dict[str, list[PaperView]] = {ref.page: [] for ref in persons.values()}
+    by_topic: dict[str, list[PaperView]] = {topic.ref.page: [] for topic in topics.values()}
     for paper in papers.values():
-        authors = {line.person.page for line in paper.authors}
-        topic_pages = [topic.page for topic in paper.topics]
-        for page in authors:
-            coauthor_counts[page].update(authors)  # themselves too: taken out below
-            topic_counts[page].update(topic_pages)
+        for page in dict.fromkeys(line.person.page for line in paper.authors):
+            by_person[page].append(paper)
+        for ref in paper.topics:
+            by_topic[ref.page].append(paper)
+    person_views = [person_view(ref, by_person[ref.page]) for ref in persons.values()]
+    topic_views = {iri: topic_view(topic, by_topic[topic.ref.page], top_authors) for iri, topic in topics.items()}
+    return site_view(papers.values(), person_views, topic_views.values())
 
-    for person in persons.values():
-        page = person.ref.page
-        person.papers.sort(key=lambda p: p.newest_key, reverse=True)
-        person.coauthors = sorted(((ref_of[other], n) for other, n in coauthor_counts[page].items() if other != page),
-                                  key=_most_then_by_name)
-        person.topics = sorted(((topic_of[topic], n) for topic, n in topic_counts[page].items()),
-                               key=lambda item: (-item[1], item[0].code))
 
-    for topic in topics.values():
-        topic.papers.sort(key=lambda p: p.newest_key, reverse=True)
-        topic.narrower.sort(key=lambda t: t.code)
-        counts = Counter(page for paper in topic.papers for page in {line.person.page for line in paper.authors})
-        topic.top_authors = heapq.nsmallest(top_authors, ((ref_of[page], n) for page, n in counts.items()),
-                                            key=_most_then_by_name)
+def person_view(ref: PersonRef, papers: Iterable[PaperView]) -> PersonView:
+    """A person's view from the papers naming them: newest first, their co-authors and topics
+    counted once per paper, most first. Papers of up to 150 authors make the co-authors the
+    heaviest part of the views: counted by page (a string, whose hash is kept) with
+    Counter.update, which counts in C."""
+    papers = _newest_first(papers)
+    coauthors: Counter[str] = Counter()
+    topics: Counter[str] = Counter()
+    refs: dict[str, PersonRef] = {}
+    topic_refs: dict[str, TopicRef] = {}
+    for paper in papers:
+        authors = {line.person.page: line.person for line in paper.authors}
+        refs.update(authors)
+        coauthors.update(authors.keys())  # a mapping would be taken for counts
+        named = {topic.page: topic for topic in paper.topics}
+        topic_refs.update(named)
+        topics.update(named.keys())
+    coauthors.pop(ref.page, None)
+    return PersonView(
+        ref=ref,
+        papers=papers,
+        coauthors=sorted(((refs[page], n) for page, n in coauthors.items()), key=_most_then_by_name),
+        topics=sorted(((topic_refs[page], n) for page, n in topics.items()), key=lambda item: (-item[1], item[0].code)),
+    )
 
+
+def topic_view(topic: TopicView, papers: Iterable[PaperView], top_authors: int = 20) -> TopicView:
+    """A copy of `topic` with these papers, newest first, and their most frequent authors."""
+    papers = _newest_first(papers)
+    counts: Counter[str] = Counter()
+    refs: dict[str, PersonRef] = {}
+    for paper in papers:
+        authors = {line.person.page: line.person for line in paper.authors}
+        refs.update(authors)
+        counts.update(authors.keys())
+    return replace(topic, papers=papers,
+                   top_authors=heapq.nsmallest(top_authors, ((refs[page], n) for page, n in counts.items()),
+                                               key=_most_then_by_name))
+
+
+def site_view(papers: Iterable[PaperView], persons: Iterable[PersonView], topics: Iterable[TopicView]) -> SiteView:
+    topics = sorted(topics, key=lambda t: t.ref.code)
     return SiteView(
-        papers=sorted(papers.values(), key=lambda p: p.newest_key, reverse=True),
-        persons=sorted(persons.values(), key=lambda p: (p.ref.sort_key, p.ref.page)),
-        topics=sorted(topics.values(), key=lambda t: t.ref.code),
-        top_topics=sorted((t for t in topics.values() if t.kind == "group"), key=lambda t: t.ref.code),
+        papers=_newest_first(papers),
+        persons=sorted(persons, key=lambda p: (p.ref.sort_key, p.ref.page)),
+        topics=topics,
+        top_topics=[t for t in topics if t.kind == "group"],
+    )
+
+
+def patch(old: SiteView, papers: Mapping[str, PaperView | None], persons: Mapping[str, PersonRef | None],
+          top_authors: int = 20) -> SiteView:
+    """The views of the site after some papers and persons changed, made from the views before
+    (`old`, which stays as it was): `papers` maps each changed paper's page to its new view
+    (None: gone), `persons` each changed person's page to their new reference (None: gone).
+    The topics are the old ones. What `build_views` would make of the new graph, given that
+    every person the changed papers name is either in `persons` or unchanged in `old`; the
+    views of what did not change are the old objects themselves."""
+    old_papers = {paper.page: paper for paper in old.papers}
+    old_persons = {person.ref.page: person for person in old.persons}
+    refs = {page: view.ref for page, view in old_persons.items()}
+    for page, ref in persons.items():
+        if ref is None:
+            refs.pop(page, None)
+        else:
+            refs[page] = ref
+    changed: dict[str, PaperView | None] = dict(papers)
+    for page, ref in persons.items():  # a renamed person's papers name them anew
+        if page in old_persons and ref is not None and ref != old_persons[page].ref:
+            for paper in old_persons[page].papers:
+                changed.setdefault(paper.page, paper)
+    for page, paper in changed.items():
+        if paper is not None:
+            changed[page] = _with_refs(paper, refs)
+
+    new_papers = {page: paper for page, paper in old_papers.items() if page not in changed}
+    new_papers.update((page, paper) for page, paper in changed.items() if paper is not None)
+
+    touched_persons, touched_topics = set(persons), set()
+    for page in changed:
+        for version in (old_papers.get(page), changed[page]):
+            if version is not None:
+                touched_persons.update(line.person.page for line in version.authors)
+                touched_topics.update(ref.page for ref in version.topics)
+    added_by: dict[str, list[PaperView]] = {}
+    for paper in changed.values():
+        if paper is not None:
+            for page in dict.fromkeys(line.person.page for line in paper.authors):
+                added_by.setdefault(page, []).append(paper)
+            for ref in paper.topics:
+                added_by.setdefault(ref.page, []).append(paper)
+
+    def kept(view_papers: list[PaperView], page: str) -> list[PaperView]:
+        return [p for p in view_papers if p.page not in changed] + added_by.get(page, [])
+
+    person_views = {page: view for page, view in old_persons.items() if page in refs and page not in touched_persons}
+    for page in touched_persons:
+        if page in refs:
+            before = old_persons[page].papers if page in old_persons else []
+            person_views[page] = person_view(refs[page], kept(before, page))
+    topic_views = [topic_view(topic, kept(topic.papers, topic.ref.page), top_authors)
+                   if topic.ref.page in touched_topics else topic for topic in old.topics]
+    return site_view(new_papers.values(), person_views.values(), topic_views)
+
+
+def reuse(site: SiteView, before: SiteView) -> SiteView:
+    """`site` with each paper's, person's and topic's view that equals the one `before` had for
+    the same page replaced by that one: the views of what did not change are then the last
+    build's own objects, as `patch` leaves them, and comparing pages' contexts
+    (render.pages.changed_jobs) mostly stops at `is` instead of comparing every paper again for
+    each page that lists it."""
+    old_papers = {paper.page: paper for paper in before.papers}
+    kept: dict[int, PaperView] = {}
+    for paper in site.papers:
+        old = old_papers.get(paper.page)
+        kept[id(paper)] = old if old is not None and old == paper else paper
+
+    def same(view, old):  # the old view when equal, once the new one lists the kept papers
+        view = replace(view, papers=[kept[id(paper)] for paper in view.papers])
+        return old if old is not None and old == view else view
+
+    old_persons = {person.ref.page: person for person in before.persons}
+    old_topics = {topic.ref.page: topic for topic in before.topics}
+    return site_view([kept[id(paper)] for paper in site.papers],
+                     [same(person, old_persons.get(person.ref.page)) for person in site.persons],
+                     [same(topic, old_topics.get(topic.ref.page)) for topic in site.topics])
+
+
+def _with_refs(paper: PaperView, refs: Mapping[str, PersonRef]) -> PaperView:
+    """The paper's view with each author line naming its person by the person's current reference."""
+    if all(refs[line.person.page] == line.person for line in paper.authors):
+        return paper
+    return replace(paper, authors=[replace(line, person=refs[line.person.page]) for line in paper.authors])
+
+
+def patched_views(before: SiteView, changed: Collection[str], lines: Callable[[str], list[str]],
+                  documents: Iterable[str], iris: Iris, queries: Queries) -> SiteView | None:
+    """The views after the documents `changed` changed (`lines(document)` gives a document's
+    lines now; `documents` are all the graph's), made from the views `before` them: the named
+    queries run on these documents alone, with the topics and the persons their papers name,
+    and `patch` puts the papers and persons found into the views. None when that is not what
+    `build_views` would make of the whole graph: a document other than a paper's or a person's
+    changed, or the site has queries of its own for the views."""
+    kinds = {document: iris.relative(document).split("/", 1)[0] for document in changed}
+    if any(kind not in ("paper", "author") for kind in kinds.values()) or queries.overridden(VIEW_QUERIES):
+        return None
+    needed = set(changed) | {document for document in documents if iris.relative(document).startswith("topic/")}
+    for document, kind in kinds.items():
+        if kind == "paper":  # the persons its authorships name: their names are in the papers' rows
+            for line in lines(document):
+                value = line.split(" ", 2)[2][:-2]
+                if value.startswith("<") and iris.relative(value[1:-1]).startswith("author/"):
+                    needed.add(value[1:-1].partition("#")[0])
+    store = Store()
+    store.load("\n".join(line for document in sorted(needed) for line in lines(document)).encode(),
+               format=RdfFormat.N_TRIPLES)
+    rows = lambda name: queries.rows(store, iris, name)  # noqa: E731
+    topics = topic_views(rows("topics"), iris)
+    persons = person_refs(rows("persons"), iris)
+    papers = paper_views(rows, iris, persons, topics)
+    return patch(
+        before,
+        {page_of(iris, document): papers.get(document + "#it") for document, kind in kinds.items() if kind == "paper"},
+        {page_of(iris, document): persons.get(document + "#it")
+         for document, kind in kinds.items() if kind == "author"},
     )

@@ -79,13 +79,17 @@ def shard_files(graph_dir: Path, iris: Iris) -> Iterator[tuple[str, bytes]]:
     and the taxonomy rendered from the bundled one when graph/ has none (as `load_graph` adds it)."""
     shards: dict[str, Path | bytes] = {path.relative_to(graph_dir).as_posix(): path for path in data_files(graph_dir)}
     if "taxonomy.ttl" not in shards:
-        bundled = Store()
-        bundled.extend(taxonomy_triples(taxonomy.load(), iris))
-        for name, text in TurtleWriter(iris).render(bundled).items():
-            shards.setdefault(name, text)
+        shards["taxonomy.ttl"] = bundled_taxonomy(iris)
     for name in sorted(shards):
         shard = shards[name]
         yield name, shard if isinstance(shard, bytes) else shard.read_bytes()
+
+
+def bundled_taxonomy(iris: Iris) -> bytes:
+    """graph/taxonomy.ttl as paperkg writes it from its bundled copy of arXiv's taxonomy."""
+    bundled = Store()
+    bundled.extend(taxonomy_triples(taxonomy.load(), iris))
+    return TurtleWriter(iris).render(bundled)["taxonomy.ttl"]
 
 
 class TurtleWriter:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,24 +36,68 @@ _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 _LAST_BLOCK = b"\x03\x00"  # an empty final block of fixed codes: the end of the deflate stream
 
 
-def write_ntriples_gz(sorted_lines: Sequence[str], out: BinaryIO, kept: Path | None = None) -> None:
-    """The N-Triples lines, gzipped: one gzip member, whose deflate stream is made of segments
-    deflated one by one, each ending in a full flush (byte-aligned, nothing referred to across
-    it), as pigz makes its parallel gzip. Any gzip reader reads it as one stream.
+Segment = tuple[str, int, int]  # a kept segment: (its file's name, CRC-32 of its text, the text's length)
 
-    With `kept`, a directory, each segment's deflated bytes are kept there under the digest of
-    its lines, and a segment deflated by an earlier build is read back rather than deflated
-    again: a graph that gained a few papers deflates a few segments. Segments this dump does not
-    use are deleted. The bytes are those of a dump made without `kept`."""
-    cache = _Segments(kept)
-    out.write(_GZIP_HEADER)
-    crc = size = 0
-    for data in _segments(sorted_lines):
-        crc, size = zlib.crc32(data, crc), size + len(data)
-        out.write(cache.deflated(data))
-    out.write(_LAST_BLOCK)
-    out.write(struct.pack("<II", crc, size & 0xFFFFFFFF))
-    cache.prune()
+
+class Segments:
+    """The N-Triples dump's deflated segments, kept between builds in `directory`, each in a
+    file named by the digest of its text (and of zlib's version and level, which the bytes
+    depend on): a graph that gained a few papers deflates a few segments.
+
+    The dump (`write`) is one gzip member whose deflate stream is the segments one after the
+    other, each ending in a full flush (byte-aligned, nothing referred to across it), as pigz
+    makes its parallel gzip: any gzip reader reads it as one stream. Its CRC-32 is combined
+    from the segments' own, so a dump is written without its text."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.recipe = f"zlib {zlib.ZLIB_RUNTIME_VERSION} level {LEVEL}\n".encode()
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def cut(self, lines: Sequence[str]) -> list[Segment]:
+        """The lines (of one graph file, sorted) as kept segments, deflating those not kept yet."""
+        made = []
+        for data in _segments(lines):
+            digest = hashlib.sha256(self.recipe)
+            digest.update(data)
+            name = digest.hexdigest() + ".deflate"
+            path = self.directory / name
+            if not path.is_file():
+                tempfiles.replace_bytes(path, _deflate(data))
+            made.append((name, zlib.crc32(data), len(data)))
+        return made
+
+    def text(self, segments: Sequence[Segment]) -> str:
+        """The N-Triples text the segments were cut from."""
+        return "".join(zlib.decompressobj(-zlib.MAX_WBITS).decompress((self.directory / name).read_bytes()).decode()
+                       for name, _, _ in segments)
+
+    def write(self, segments: Sequence[Segment], out: BinaryIO) -> None:
+        """The gzipped dump of these segments' text, in their order."""
+        out.write(_GZIP_HEADER)
+        crc = size = 0
+        for name, segment_crc, length in segments:
+            out.write((self.directory / name).read_bytes())
+            crc, size = crc32_combine(crc, segment_crc, length), size + length
+        out.write(_LAST_BLOCK)
+        out.write(struct.pack("<II", crc, size & 0xFFFFFFFF))
+
+    def prune(self, used: Iterable[Segment]) -> None:
+        """Delete the kept segments none of `used` is."""
+        keep = {name for name, _, _ in used}
+        for path in self.directory.iterdir():
+            if path.name not in keep:
+                path.unlink()
+
+
+def write_ntriples_gz(sorted_lines: Sequence[str], out: BinaryIO, kept: Path | None = None) -> None:
+    """The N-Triples lines gzipped as the build writes its dump, through segments kept in
+    `kept` (of these lines only), or made afresh."""
+    with tempfile.TemporaryDirectory() as fresh:
+        segments = Segments(kept or Path(fresh))
+        made = segments.cut(sorted_lines)
+        segments.write(made, out)
+        segments.prune(made)
 
 
 def _segments(lines: Sequence[str]) -> Iterator[bytes]:
@@ -79,36 +124,44 @@ def _deflate(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
 
 
-class _Segments:
-    """Deflated segments kept between builds, each in a file named by the digest of its data
-    (and of zlib's version and level, which the bytes depend on)."""
+# CRC-32 of two texts one after the other from their own CRCs and the second's length: zlib's
+# crc32_combine (which Python's zlib module does not offer), after zlib 1.2.12's crc32.c.
+_POLYNOMIAL = 0xEDB88320  # reflected
 
-    def __init__(self, directory: Path | None) -> None:
-        self.directory, self.used = directory, set()
-        self.recipe = f"zlib {zlib.ZLIB_RUNTIME_VERSION} level {LEVEL}\n".encode()
-        if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
 
-    def deflated(self, data: bytes) -> bytes:
-        if self.directory is None:
-            return _deflate(data)
-        digest = hashlib.sha256(self.recipe)
-        digest.update(data)
-        name = digest.hexdigest() + ".deflate"
-        self.used.add(name)
-        path = self.directory / name
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            packed = _deflate(data)
-            tempfiles.replace_bytes(path, packed)
-            return packed
+def _multiply(a: int, b: int) -> int:
+    """a times b modulo the CRC polynomial, both reflected."""
+    bit, product = 1 << 31, 0
+    while True:
+        if a & bit:
+            product ^= b
+            if a & (bit - 1) == 0:
+                return product
+        bit >>= 1
+        b = (b >> 1) ^ _POLYNOMIAL if b & 1 else b >> 1
 
-    def prune(self) -> None:
-        if self.directory is not None:
-            for path in self.directory.iterdir():
-                if path.name not in self.used:
-                    path.unlink()
+
+def _powers() -> list[int]:
+    """x to the 2^k, k = 0..31, modulo the polynomial."""
+    power, found = 1 << 30, []  # x
+    for _ in range(32):
+        found.append(power)
+        power = _multiply(power, power)
+    return found
+
+
+_X_TO_2_TO = _powers()
+
+
+def crc32_combine(first: int, second: int, length: int) -> int:
+    """The CRC-32 of A + B, given CRC-32(A), CRC-32(B) and len(B)."""
+    shift, k = 1 << 31, 3  # x^0; a byte is x^8 = x^(2^3)
+    while length:
+        if length & 1:
+            shift = _multiply(_X_TO_2_TO[k & 31], shift)
+        length >>= 1
+        k += 1
+    return _multiply(shift, first) ^ second
 
 
 def write_turtle(graph_dir: Path, iris: Iris, out: BinaryIO) -> None:

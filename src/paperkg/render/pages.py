@@ -6,12 +6,9 @@ Links between pages are relative `.md` paths, so MkDocs validates every one of t
 
 from __future__ import annotations
 
-import hashlib
-import io
-import pickle
 import posixpath
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -23,9 +20,9 @@ from paperkg.parallel import map_shares
 from paperkg.render.bodies import BODY_TEMPLATES, BodyWriter, attribute
 from paperkg.render.escape import html_text, md, url_part, yaml_string
 from paperkg.render.relurl import relative_from
-from paperkg.render.write import Made, MadeFrom, write_made
+from paperkg.render.write import merge_counts, write_all
 from paperkg.resources import bundled
-from paperkg.views import AuthorLine, PaperView, PersonRef, SiteView, TopicRef, VersionLine
+from paperkg.views import SiteView
 
 T = TypeVar("T")
 Job = tuple[str, str, dict[str, object]]  # (path under docs_dir, template, context)
@@ -65,60 +62,13 @@ def initial(sort_key: str) -> str:
     return first if "a" <= first <= "z" else "other"
 
 
-# The pages whose contexts pickle in a fraction of the time they take to render, at 30k papers
-# (scripts/bench_pages.py, ms a page): papers (0.10 against 0.51), authors (0.16 against 0.74),
-# and the lists of papers, whose papers pickle as their digests (months: 0.15 against 3.6,
-# topics: 2.3 against 4.2). The A-Z author lists hold a hundred authors each, all their papers
-# with them: cheaper to render (14.8 against 2.3).
-DIGESTED = frozenset({"paper.md.j2", "author.md.j2", "papers-month.md.j2", "topic.md.j2"})
-
-
-class _PaperDigest:
-    """Stands for a paper's view model in a page context's pickle, with its own pickle's digest."""
-
-
-class ContextDigests:
-    """Digests of everything a page of the DIGESTED templates is rendered from, its view models
-    pickled; None for the other pages, which are rendered every time (`digest` makes one for
-    any page, for scripts/bench_pages.py).
-
-    Each paper's view model is pickled once per process, and stands in every context that holds
-    it as its digest: an author's page lists all their papers, abstracts and all, and pickling
-    those again for each of their authors took most of the time. The small frozen records
-    (names, topics, author lines) pickle as their class and field values, not as a dict of
-    field names: an author page holds one per co-author."""
-
-    def __init__(self) -> None:
-        self.papers: dict[str, str] = {}  # arXiv id -> digest of its view model
-        self.dispatch_table = {PaperView: self._paper, **{kind: _fields for kind in FIELD_RECORDS}}
-
-    def __call__(self, job: Job) -> str | None:
-        return self.digest(job) if job[1] in DIGESTED else None
-
-    def digest(self, job: Job) -> str:
-        page, template, context = job
-        out = io.BytesIO()
-        pickler = pickle.Pickler(out, protocol=5)
-        pickler.dispatch_table = self.dispatch_table  # looked up in C for each object's type
-        pickler.dump((page, template, context))
-        return _digest(out.getbuffer())
-
-    def _paper(self, paper: PaperView) -> tuple[type, tuple[str]]:
-        digest = self.papers.get(paper.arxiv_id)
-        if digest is None:  # a paper's view model holds no other paper's
-            digest = self.papers[paper.arxiv_id] = _digest(pickle.dumps(paper, protocol=5))
-        return _PaperDigest, (digest,)
-
-
-FIELD_RECORDS = (PersonRef, TopicRef, AuthorLine, VersionLine)
-
-
-def _fields(record: object) -> tuple[type, tuple[object, ...]]:
-    return type(record), tuple(record.__dict__.values())
-
-
-def _digest(data: bytes | memoryview) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def changed_jobs(jobs: Iterable[Job], before: Iterable[Job], there: Callable[[str], bool]) -> list[Job]:
+    """The jobs whose page is not what the last build made: its template or its context
+    differs from the job the last build had for the page (compared through the view models,
+    which are the last build's own objects wherever they did not change, so the comparison
+    mostly stops at `is`), or the page is not `there`."""
+    then = {page: (template, context) for page, template, context in before}
+    return [job for job in jobs if then.get(job[0]) != (job[1], job[2]) or not there(job[0])]
 
 
 class Renderer:
@@ -135,7 +85,6 @@ class Renderer:
         self.env.filters.update(md=md, html=html_text, yaml=yaml_string, url_part=url_part, date=short_date,
                                 attr=attribute)
         self.page_size = page_size
-        self.digest = ContextDigests()
         self.site_name = site_name
 
     def _render(self, template: str, here: str, url: Callable[[str], str] | None = None, **context: object) -> str:
@@ -157,21 +106,16 @@ class Renderer:
         """A one-off page (search, SPARQL) from its template."""
         return self._render(template, page, **context)
 
-    def write(self, jobs: Sequence[Job], docs_dir: Path, made: MadeFrom, workers: int = 1,
-              bodies: BodyWriter | None = None, there: Callable[[str], bool] | None = None) -> tuple[list[str], int]:
+    def write(self, jobs: Sequence[Job], docs_dir: Path, workers: int = 1,
+              bodies: BodyWriter | None = None) -> tuple[list[str], int]:
         """Render `jobs` and write each page whose bytes changed, in `workers` processes:
-        (pages written, pages unchanged). No process holds more than one page at a time. A
-        page whose context is what it was at the last build (and which is `there`: see
-        `write_made`) is not rendered again. With `bodies`, the entity pages' HTML is made
-        beside their Markdown."""
-        return made.add(map_shares(lambda share: write_made(docs_dir, self.made(share, bodies), made.before, there),
-                                   jobs, workers))
+        (pages written, pages unchanged). No process holds more than one page at a time. With
+        `bodies`, the entity pages' HTML is made beside their Markdown."""
+        return merge_counts(map_shares(lambda share: write_all(docs_dir, self.rendered(share, bodies)), jobs, workers))
 
-    def made(self, jobs: Sequence[Job], bodies: BodyWriter | None = None) -> Iterator[Made]:
+    def rendered(self, jobs: Iterable[Job], bodies: BodyWriter | None = None) -> Iterator[tuple[str, str]]:
         for page, template, context in jobs:
-            render = lambda page=page, template=template, context=context: [  # noqa: E731
-                (page, self._render_with_body(template, page, context, bodies))]
-            yield (page,), self.digest((page, template, context)), render
+            yield page, self._render_with_body(template, page, context, bodies)
 
     def _render_with_body(self, template: str, page: str, context: dict[str, object],
                           bodies: BodyWriter | None) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import filecmp
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -70,62 +70,6 @@ def write_all(docs_dir: Path, files: Iterable[tuple[str, str | bytes]]) -> tuple
 
 def merge_counts(shares: Sequence[tuple[list[str], int]]) -> tuple[list[str], int]:
     return [path for written, _ in shares for path in written], sum(unchanged for _, unchanged in shares)
-
-
-# One generated file or a few made together: (their paths, a digest of everything they are made
-# from, or None when that costs as much as making them; the function that makes them).
-Made = tuple[tuple[str, ...], str | None, Callable[[], Iterable[tuple[str, str | bytes]]]]
-
-
-def write_made(
-    docs_dir: Path, items: Iterable[Made], made_from: Mapping[str, str], there: Callable[[str], bool] | None = None
-) -> tuple[list[str], int, dict[str, str]]:
-    """`write_all` for files made only when needed: when an item's digest equals the one it
-    had in the last build (`made_from`, by first path) and its files are there, it is not made
-    again. Returns (paths written, files unchanged, {first path: digest}).
-
-    `there(path)` says whether a file is there, where that is known without a look-up per file
-    (which is most of an incremental build's time on a cold cache); by default, one each."""
-    written, unchanged, digests = [], 0, {}
-    is_there = there or (lambda path: (docs_dir / path).is_file())
-    for paths, digest, make in items:
-        if digest is not None:
-            digests[paths[0]] = digest
-            if made_from.get(paths[0]) == digest and all(map(is_there, paths)):
-                unchanged += len(paths)
-                continue
-        done, same = write_all(docs_dir, make())
-        written += done
-        unchanged += same
-    return written, unchanged, digests
-
-
-class MadeFrom:
-    """What each generated file was made from at the last build: a digest per file, kept under
-    the recipe (templates, settings, paperkg's code) they were made with. Another recipe, or a
-    full build, makes every file again."""
-
-    def __init__(self, path: Path, recipe: str, trusted: bool) -> None:
-        self.path, self.recipe = path, recipe
-        self.before: dict[str, str] = {}
-        self.now: dict[str, str] = {}
-        self.same_recipe = False  # the last build's files were made with this recipe
-        if trusted and path.is_file():
-            first, _, rest = path.read_text("utf-8").partition("\n")
-            if first == recipe:
-                self.same_recipe = True
-                self.before = dict(line.split(" ", 1)[::-1] for line in rest.splitlines())
-
-    def add(self, shares: Sequence[tuple[list[str], int, dict[str, str]]]) -> tuple[list[str], int]:
-        """The workers' results: their digests are kept, their counts returned for the writer."""
-        for _, _, digests in shares:
-            self.now.update(digests)
-        return merge_counts([(written, unchanged) for written, unchanged, _ in shares])
-
-    def save(self) -> None:
-        self.path.parent.mkdir(exist_ok=True)
-        lines = "".join(f"{digest} {path}\n" for path, digest in sorted(self.now.items()))
-        self.path.write_text(f"{self.recipe}\n{lines}", "utf-8")
 
 
 class PageWriter:
