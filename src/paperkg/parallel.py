@@ -8,7 +8,8 @@ dealt out to forked workers. Each worker reads and builds its share (and the few
 whose titles every page's navigation shows) and sends back what it logged, so warnings still
 fail a strict build. Everything else (plugin events, static files, theme templates) runs once,
 here. The output is the serial build's, file for file; with one worker, or where there is
-no fork, it is MkDocs' own function.
+no fork, it is MkDocs' own function, unless the build is a dirty one told which pages changed:
+then MkDocs' file list is a lazy one (paperkg.sitefiles) and the pages are built here.
 
 Not checked across workers: links to an anchor in a page another worker built (MkDocs' own
 dirty builds skip those too); links to pages and anchors within a page are checked as ever.
@@ -38,6 +39,8 @@ from mkdocs.structure.files import File, InclusionLevel, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler
+
+from paperkg import sitefiles
 
 log = logging.getLogger("mkdocs.commands.build")
 T = TypeVar("T")
@@ -130,8 +133,14 @@ def build(
 ) -> None:
     """MkDocs' build by `workers` processes. In a `dirty` build, `changed` says which pages
     changed since the last build; without it, MkDocs asks each page's `File.is_modified` (two
-    look-ups a page, twice: at 90,000 pages, most of an incremental build on a cold cache)."""
-    if workers <= 1 or not hasattr(os, "fork"):
+    look-ups a page, twice: at 90,000 pages, most of an incremental build on a cold cache).
+    Told which changed, on a site where nothing else can tell the difference, MkDocs' file list
+    is a lazy one (`sitefiles.LazyFiles`): File and Page objects only for the files the build
+    works on."""
+    lazy = dirty and changed is not None and sitefiles.applies(config)
+    if not hasattr(os, "fork"):
+        workers = 1
+    if workers <= 1 and not lazy:
         mkdocs.build(config, dirty=dirty)
         return
     counter = CountHandler()
@@ -146,10 +155,17 @@ def build(
         if not dirty:  # what MkDocs' clean_directory does, while the pages are built
             clearing = clear_directory(config.site_dir)
         config.plugins.on_pre_build(config=config)
-        files = mkdocs.get_files(config)
+        files = sitefiles.lazy_files(config) if lazy else None
+        if files is None:
+            files = mkdocs.get_files(config)
         env = config.theme.get_env()
         files.add_files_from_theme(env, config)
         files = config.plugins.on_files(files, config=config)
+        if isinstance(files, sitefiles.LazyFiles):
+            if not files.settled:
+                raise BuildError("the paperkg plugin did not take in its generated files")  # a paperkg bug
+            logging.getLogger("paperkg").info("files    MkDocs' File objects for %d of the docs_dir's %d files",
+                                              files.made_count(), len(files.paths))
         set_exclusions(files, config)
         nav = get_navigation(files, config)
         nav = config.plugins.on_nav(nav, config=config, files=files)
@@ -167,21 +183,25 @@ def build(
             mkdocs._populate_page(file.page, config, files)
         env = config.plugins.on_env(env, config=config, files=files)
         files.copy_static_files(dirty=dirty, inclusion=inclusion)
+        template_files = files.for_templates() if isinstance(files, sitefiles.LazyFiles) else files
         for template in config.theme.static_templates:
-            mkdocs._build_theme_template(template, env, files, config, nav)
+            mkdocs._build_theme_template(template, env, template_files, config, nav)
         for template in config.extra_templates:
             mkdocs._build_extra_template(template, files, config, nav)
 
         nav_files = set(in_nav)
         rest = [file for file in to_build if file not in nav_files]
-        release_freed_memory()
-        shares = [in_nav + rest[i::workers] if i == 0 else rest[i::workers] for i in range(workers)]
-        with long_lived():
-            children = [_fork(lambda share=share: _build_share(share, config, files, pages, nav, env))
-                        for share in shares[1:]]
-            _build_share(shares[0], config, files, pages, nav, env)
-            for pid, reader in children:
-                _collect(pid, reader)
+        if workers <= 1:
+            _build_share(in_nav + rest, config, files, pages, nav, env)
+        else:
+            release_freed_memory()
+            shares = [in_nav + rest[i::workers] if i == 0 else rest[i::workers] for i in range(workers)]
+            with long_lived():
+                children = [_fork(lambda share=share: _build_share(share, config, files, pages, nav, env))
+                            for share in shares[1:]]
+                _build_share(shares[0], config, files, pages, nav, env)
+                for pid, reader in children:
+                    _collect(pid, reader)
 
         if clearing is not None:  # post_build plugins see the built site only, as after clean_directory
             clearing.wait()

@@ -17,21 +17,13 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from paperkg.build import (
-    SEARCH_PART,
-    PageSettings,
-    docs_files,
-    generate_pages,
-    list_generated,
-    put_twins,
-    refuse_twin_clashes,
-    stage,
-)
+from paperkg.build import SEARCH_PART, PageSettings, generate_pages, put_twins, stage
 from paperkg.errors import PaperkgError
 from paperkg.parallel import Background
 from paperkg.partials import share_navigation
 from paperkg.render.bodies import body_path, use_body
 from paperkg.render.dataset import VOID
+from paperkg.sitefiles import docs_files, list_generated, refuse_twin_clashes
 
 log = logging.getLogger("paperkg")
 
