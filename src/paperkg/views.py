@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from pyoxigraph import RdfFormat, Store
 
@@ -20,30 +21,28 @@ from paperkg.ids import ascii_fold, id_month
 from paperkg.query import query_dirs
 
 
-@dataclass(frozen=True)
-class PersonRef:
+# The small records the views repeat most (a person's name on each of their papers' author
+# lines and in each co-author list) are named tuples: compared, hashed and pickled in C.
+class PersonRef(NamedTuple):
     name: str
     page: str  # "author/shengkai-lin/index.md"
     sort_key: str
 
 
-@dataclass(frozen=True)
-class TopicRef:
+class TopicRef(NamedTuple):
     code: str  # "cs.DC"; groups use arXiv's id "grp_cs"
     label: str
     page: str
 
 
-@dataclass(frozen=True)
-class AuthorLine:
+class AuthorLine(NamedTuple):
     ordinal: int
     stated_as: str
     person: PersonRef
     affiliations: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class VersionLine:
+class VersionLine(NamedTuple):
     number: int
     date: str | None
     url: str
@@ -413,7 +412,7 @@ def _with_refs(paper: PaperView, refs: Mapping[str, PersonRef]) -> PaperView:
     """The paper's view with each author line naming its person by the person's current reference."""
     if all(refs[line.person.page] == line.person for line in paper.authors):
         return paper
-    return replace(paper, authors=[replace(line, person=refs[line.person.page]) for line in paper.authors])
+    return replace(paper, authors=[line._replace(person=refs[line.person.page]) for line in paper.authors])
 
 
 def patched_views(before: SiteView, changed: Collection[str], lines: Callable[[str], list[str]],
