@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -202,6 +203,10 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
         with stage("render"):
             writer.add(*renderer.write(to_render, docs_dir, workers=jobs, bodies=html))
             writer.unchanged += len(pages) - len(to_render)
+        if kept is not None:
+            rendered = Counter(template.removesuffix(".md.j2") for _, template, _ in to_render)
+            log.info("render   %d of %d pages made again: %s", len(to_render), len(pages),
+                     ", ".join(f"{count} {name}" for name, count in rendered.most_common()))
         with stage("dataset"):
             used = [segment for record in graph.files.values() for segment in record.segments]
             writer.write_file(dataset.DUMP_NT, lambda out: segments.write(used, out))
