@@ -116,13 +116,8 @@ class GraphRead:
 
     def duplicates(self) -> int:
         """Lines that more than one file holds: counted once in the graph, once per file here."""
-        return sum(len(lines) - len(set(lines)) for lines in map(self._all_lines, self._spanning()))
-
-    def _spanning(self) -> list[str]:
-        return [document for document, names in self.located.items() if len(names) > 1]
-
-    def _all_lines(self, document: str) -> list[str]:
-        return [line for name in self.located[document] for line in self._file(name).get(document, [])]
+        spanning = [document for document, names in self.located.items() if len(names) > 1]
+        return sum(len(lines) - len(set(lines)) for lines in map(self.document, spanning))
 
     def summary(self, name: str) -> FileTriples:
         if name in self.summaries:
@@ -194,6 +189,8 @@ def _newest(lines: Iterable[str]) -> int | None:
     """The newest schema:dateModified among the lines, in seconds since the epoch."""
     newest = None
     for line in lines:
+        if _DATE_MODIFIED not in line:  # most are not: found in C before any is split
+            continue
         subject, predicate, rest = line.split(" ", 2)
         if predicate == _DATE_MODIFIED and rest.startswith('"'):
             text = rest[1:rest.index('"', 1)]
