@@ -147,7 +147,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
     found = triples.sources(settings.graph_dir, iris, {} if kept is None else {
         name: (record.digest, record.stat) for name, record in kept.files.items()})
     if kept is not None and _same_files(kept, found):
-        standing = _standing_pages(kept, docs_dir, twins_root, there)
+        standing = _standing_pages(docs_dir, twins_root, there)
         if standing is not None:
             pages_kept, twins_kept = standing
             pin_build_date(kept.epoch)
@@ -326,8 +326,7 @@ def pages_fingerprint(config: MkDocsConfig, settings: PageSettings) -> str:
     return digest.hexdigest()
 
 
-def _standing_pages(kept: Kept, docs_dir: Path, twins_root: Path,
-                    there: Callable[[str], bool]) -> tuple[list[str], int] | None:
+def _standing_pages(docs_dir: Path, twins_root: Path, there: Callable[[str], bool]) -> tuple[list[str], int] | None:
     """(the pages, how many twins) the last build generated, when its pages are all still `there`."""
     try:
         pages, twins_made = manifest_paths(docs_dir), manifest_paths(twins_root)
