@@ -191,7 +191,7 @@ def build(
 
         nav_files = set(in_nav)
         rest = [file for file in to_build if file not in nav_files]
-        if workers <= 1:
+        if workers <= 1 or not rest:  # no worker to fork for nothing
             _build_share(in_nav + rest, config, files, pages, nav, env)
         else:
             release_freed_memory()
