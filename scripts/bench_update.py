@@ -32,7 +32,7 @@ from synthetic import synthetic_papers  # noqa: E402
 from update_page import update_papers  # noqa: E402
 
 from paperkg import state, taxonomy  # noqa: E402
-from paperkg.build import collection_paused  # noqa: E402
+from paperkg.collector import paused as collection_paused  # noqa: E402
 from paperkg.graph.merge import merge_papers  # noqa: E402
 from paperkg.graph.reading import read_changes  # noqa: E402
 from paperkg.graph.store import PartialGraph, write_graph  # noqa: E402

@@ -14,7 +14,7 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 
-from paperkg import parallel
+from paperkg import collector, parallel
 from paperkg.cli import main
 from tests.conftest import QUERY_FEEDS, new_project
 
@@ -112,13 +112,13 @@ def test_what_lives_through_the_block_is_out_of_the_collectors_sight_in_it_and_b
         pass
 
     alive = [Node() for _ in range(1000)]
-    with parallel.long_lived():
+    with collector.long_lived():
         assert gc.get_freeze_count() >= len(alive)
         assert not any(node in gc.get_objects() for node in alive[:3])
         # a forked worker sees them frozen too: it never walks (and so copies) the parent's objects
         assert parallel.Background(gc.get_freeze_count).result() >= len(alive)
     assert gc.get_freeze_count() == 0 and alive[0] in gc.get_objects()
-    with pytest.raises(RuntimeError), parallel.long_lived():
+    with pytest.raises(RuntimeError), collector.long_lived():
         raise RuntimeError("a failed stage")
     assert gc.get_freeze_count() == 0  # after a failure too
 

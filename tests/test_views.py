@@ -11,7 +11,7 @@ import pytest
 from pyoxigraph import Store
 
 from paperkg import taxonomy
-from paperkg.build import collection_paused
+from paperkg.collector import paused as collection_paused
 from paperkg.graph.merge import merge_papers
 from paperkg.graph.namespaces import Iris
 from paperkg.graph.topics import taxonomy_triples

@@ -11,9 +11,10 @@ import pytest
 from mkdocs.config import load_config
 from mkdocs.structure.files import File, get_files
 
-from paperkg.build import Generated, list_generated
+from paperkg.build import Generated
 from paperkg.errors import BuildError
 from paperkg.render.write import MANIFEST, PageWriter, WriteReport, write_all
+from paperkg.sitefiles import list_generated
 
 
 def build(docs: Path, files: dict[str, str]):

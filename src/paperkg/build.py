@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import os
@@ -24,7 +23,7 @@ from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.structure.files import File
 from pyoxigraph import Store
 
-from paperkg import parallel, search, state
+from paperkg import collector, parallel, search, state
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
 from paperkg.graph import triples
@@ -37,7 +36,6 @@ from paperkg.render.dataset import Segments
 from paperkg.render.pages import Renderer, changed_jobs
 from paperkg.render.write import PageWriter, WriteReport, link_or_copy, manifest_paths, merge_counts, write_all
 from paperkg.resources import bundled
-from paperkg.sitefiles import docs_files, list_generated, refuse_twin_clashes  # noqa: F401 (they were here)
 from paperkg.state import Kept
 from paperkg.views import Queries, SiteView, build_views, patched_views, reuse
 
@@ -57,20 +55,6 @@ def stage(name: str) -> Iterator[None]:
     seconds = time.perf_counter() - started
     peak = parallel.peak_rss_mib() if measured else None
     log.info("%-8s %.2f s%s", name, seconds, f", peak RSS {peak:.0f} MiB" if peak is not None else "")
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while the views and the grouped triples are made:
-    millions of objects that live on and hold no cycles, which each full collection would walk
-    (at 30k papers the views took 15.7 s with it paused against 23.2 s: scripts/bench_views.py)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _reset_peak_rss() -> bool:
@@ -160,7 +144,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
     for stale in ("pages-stamp", "made-from"):  # what builds before paperkg.state kept
         (state_dir / stale).unlink(missing_ok=True)
     segments = Segments(state_dir / DUMP_SEGMENTS)
-    with collection_paused():
+    with collector.paused():
         graph, site, before = _read_graph(kept, found, settings, iris, state_dir, segments)
     pin_build_date(graph.epoch)
 

@@ -13,17 +13,14 @@ could leave its times as they were.
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.structure.files import _file_sort_key
 
-from paperkg import tempfiles
+from paperkg import collector, tempfiles
 
 _FORMAT = 1  # of the kept file; another one is not read
 RECENT_NS = 2 * 10**9  # a directory changed less than this before the listing began is read again next time
@@ -39,7 +36,7 @@ def list_docs(docs_dir: str, kept: Path | None = None) -> list[tuple[str, tuple[
     each one's files index (or README) first, then by name; as os.walk does, a directory that
     cannot be read is left out. With `kept`, a file where the directories' listings are kept
     from one call to the next, a directory whose status is unchanged is not read again."""
-    with collector_paused():
+    with collector.paused():
         return _list(docs_dir, kept)
 
 
@@ -87,20 +84,6 @@ def _read(directory: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     except OSError:
         return None
     return tuple(sorted(names, key=_file_sort_key)), tuple(sorted(dirs))
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while many objects that hold no cycles and live on
-    are made (a directory's listing each, a sitemap entry each page): its collections would walk
-    them all, again and again (a third of a second for the listings of 92,000 directories)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load(kept: Path, docs_dir: str) -> dict[str, Listing]:

@@ -18,7 +18,6 @@ dirty builds skip those too); links to pages and anchors within a page are check
 from __future__ import annotations
 
 import ctypes
-import gc
 import json
 import logging
 import os
@@ -27,8 +26,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -41,24 +39,11 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler
 
 from paperkg import sitefiles
+from paperkg.collector import long_lived
 
 log = logging.getLogger("mkdocs.commands.build")
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-@contextmanager
-def long_lived() -> Iterator[None]:
-    """Everything alive now left out of Python's cyclic garbage collector until the block ends
-    (`gc.freeze`), here and in the processes forked meanwhile: what the pages are made from (the
-    views and triples, MkDocs' files and pages) lives on through the block, yet every full
-    collection would walk all of it, and a forked worker doing so would copy the memory pages
-    it shares with this process. The collector sees it again afterwards (`gc.unfreeze`)."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def map_shares(work: Callable[[Sequence[T]], R], items: Sequence[T], workers: int) -> list[R]:

@@ -41,8 +41,9 @@ from mkdocs.structure.files import (
 )
 from mkdocs.utils import get_build_date, is_markdown_file
 
+from paperkg import collector
 from paperkg.errors import BuildError
-from paperkg.listing import collector_paused, list_docs
+from paperkg.listing import list_docs
 from paperkg.render.write import manifest_paths
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ class LazyFiles(Files):
         included = Included(self.config)
         date = get_build_date()
         pages = []
-        with collector_paused():
+        with collector.paused():
             for path in self.paths:
                 if is_markdown_file(path):
                     file = self._src_uris.get(path)

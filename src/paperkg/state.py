@@ -68,7 +68,7 @@ def forget(state_dir: Path) -> None:
 
 
 def views(state_dir: Path, kept: Kept) -> SiteView:
-    """The views of the last build (unpickle with the garbage collector paused: build.collection_paused)."""
+    """The views of the last build (unpickle with the garbage collector paused: collector.paused)."""
     with (state_dir / STATE / kept.views).open("rb") as source:
         return pickle.load(source)
 
