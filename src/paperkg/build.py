@@ -250,13 +250,14 @@ def _read_graph(kept: Kept | None, found: list[triples.Source], settings: PageSe
         before = None
     store = Store()
     with stage("graph"):
-        read = read_all(store, found, iris, state_dir, segments)
-        if read.spans_files():  # a triple in two files would be two in the union of the files' graphs
+        if kept is None:  # each file into a named graph of its own, to tell its lines apart
+            graph = read_all(store, found, iris, state_dir, segments)
+        union = kept is None and not graph.spans_files()  # else a triple in two files would be two there
+        if not union:
             store = Store()
             load_sources(store, iris, found, named=False)
-        graph = read if kept is None else graph
     with stage("views"):
-        site = build_views(store, iris, queries, union=not read.spans_files())
+        site = build_views(store, iris, queries, union=union)
         if before is not None:
             site = reuse(site, before)
     del store
