@@ -57,7 +57,7 @@ from update_page import write_update_page  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # paperkg's stages inside MkDocs' build
-OURS = ("graph", "views", "triples", "sparql", "render", "dataset", "twins", "link")
+OURS = ("graph", "views", "sparql", "render", "dataset", "twins", "state", "link")
 STAGE = re.compile(r"^paperkg: (\w+)\s+([\d.]+) s(?:, peak RSS (\d+) MiB)?", re.MULTILINE)
 WORKER = re.compile(r"^paperkg: worker\s+peak RSS (\d+) MiB", re.MULTILINE)
 CHANGED = re.compile(r"html\s+(full|incremental) build: (\d+) pages changed")
@@ -273,8 +273,8 @@ def report(results: list[SizeResult], seed: int, commit: str | None = None) -> s
         f"{f', at commit {commit}' if commit else ''}. The machine is shared: compare figures of the same run.",
         "",
         "| papers | pages (Markdown) | files in site | ingest | build | of which: graph | views | render | "
-        "dataset | twins | MkDocs' own | search index | total | pages/s | largest process |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "dataset | twins | state | MkDocs' own | search index | total | pages/s | largest process |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         s = {name: f"{r.stages.get(name, (0.0, None))[0]:.1f} s" for name in (*OURS, "search")}
@@ -282,7 +282,7 @@ def report(results: list[SizeResult], seed: int, commit: str | None = None) -> s
         peak = max(r.ingest.peak_mib, r.build.peak_mib)
         lines.append(
             f"| {r.papers:,} | {r.markdown_pages:,} | {r.files:,} | {r.ingest.seconds:.1f} s | {r.build.seconds:.1f} s "
-            f"| {s['graph']} | {s['views']} | {s['render']} | {s['dataset']} | {s['twins']} "
+            f"| {s['graph']} | {s['views']} | {s['render']} | {s['dataset']} | {s['twins']} | {s['state']} "
             f"| {r.mkdocs_own:.1f} s | {s['search']} | **{r.total:.1f} s** | {r.markdown_pages / r.total:.0f} "
             f"| {peak:.0f} MiB |"
         )
@@ -323,13 +323,15 @@ def report(results: list[SizeResult], seed: int, commit: str | None = None) -> s
         + f"; the MkDocs workers' peak RSS {worker_peak(big.build.output)}. Incremental build "
         f"({big.update_changed:,} pages changed): " + stage_list(big.update_stages) + ".",
         "",
-        "Stages: *ingest* reads the snapshot, merges and writes `graph/`; in *build*, *graph* loads it, *views* runs "
-        "the bulk queries, *triples* sorts the graph's triples (the store is let go first), *render* fills the "
-        "templates and writes the pages that changed (entity pages only when "
-        "their views changed; for paper and author pages, their HTML too, so MkDocs need not convert their "
-        "Markdown), *dataset* writes the dumps and VoID, *twins* the "
-        "per-entity Turtle/JSON-LD (only when their triples changed) outside the docs_dir, and *link* puts "
-        "them into the built site; *MkDocs' own* is the rest of `mkdocs build` "
+        "Stages: *ingest* reads the snapshot, merges and writes `graph/`; in *build*, *graph* reads it (a full build "
+        "every file, each summarised and cut into the dump's segments; an incremental one the files that changed, "
+        "and the views the last build kept), *views* runs the bulk queries (an incremental build: on the documents "
+        "that changed, patching the kept views), *render* fills the templates and writes the pages that changed "
+        "(an incremental build: only the pages whose context changed; for the entity pages and the lists, their "
+        "HTML too, so MkDocs need not convert their Markdown), *dataset* writes the dumps and VoID, *twins* the "
+        "per-entity Turtle/JSON-LD (an incremental build: those whose triples may have changed) outside the "
+        "docs_dir, *state* keeps what the next build starts from, and *link* puts the twins "
+        "into the built site; *MkDocs' own* is the rest of `mkdocs build` "
         "(the theme's page template, Markdown to HTML for the pages paperkg gives no HTML, copying static "
         "files) and *search index* is the wait for Pagefind, which indexes paperkg's records alongside the build "
         f"in parts of at most {PER_INDEX:,} records, as many at once as the build has processes (the first "
