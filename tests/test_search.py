@@ -161,12 +161,16 @@ def test_only_the_parts_whose_records_changed_are_indexed_again(tmp_path: Path) 
     assert len(list(site.glob("pagefind/**/fragment/*/~words.pf_fragment"))) == 3
     files = {p: p.stat().st_ino for p in (state / search.KEPT).rglob("*") if p.is_file()}
 
+    again = index(lines, install=False)  # the very records the parts were made from: not even split
+    assert (again.parts, again.todo, again.count) == ([], [], None) and not again.install()
+
     lines[4] = record_line("/paper/04/", "word4 4 Paper")  # the same words: the other parts stand
     (state / "search-old-left").mkdir()  # what a killed build left aside goes too
     second = index(lines, install=False)
     changed = [n for n, part in enumerate(second.parts) if b"/paper/04/" in part]
     assert second.todo == changed and second.count == len(second.parts[changed[0]].splitlines()) - 1
-    kept = [p for p in files if p.relative_to(state / search.KEPT).parts[0].split(".")[0] != str(changed[0])]
+    kept = [p for p in files if p.relative_to(state / search.KEPT).parts[0].split(".")[0] not in (str(changed[0]),
+                                                                                                 "records")]
     assert kept and all(p.stat().st_ino == files[p] for p in kept)  # not written again
     # the site's old copy was deleted while Pagefind ran, and what the last build set aside;
     # the part replaced is set aside for the next build to delete
@@ -179,7 +183,7 @@ def test_only_the_parts_whose_records_changed_are_indexed_again(tmp_path: Path) 
     third = index(lines[:2])  # one part: the others go, and what the second set aside
     assert not aside.exists()
     assert (len(third.parts), third.count) == (1, 2)
-    assert sorted(p.name for p in (state / search.KEPT).iterdir()) == ["0", "0.digest"]
+    assert sorted(p.name for p in (state / search.KEPT).iterdir()) == ["0", "0.digest", "records.digest"]
     assert not (site / "pagefind" / "part-1").exists()
 
 

@@ -52,6 +52,7 @@ KEPT = "search-index"  # under .paperkg/: the index's parts, each with the diges
 # against one index's 271 kB).
 PER_INDEX = 16_000
 WORDS_URL, WORDS = "/~words/", "~words"  # a part's record of the words it lacks (split), its page name
+_MADE_FROM = "records.digest"  # in the kept index: the digest of the records all its parts were made from
 _ASIDE = "search-old-"  # under .paperkg/: index files replaced, to be deleted while Pagefind runs
 _SCRIPT = Path(__file__).with_name("search_index.mjs")
 PAGE_FILES = ("search.js", "search.css")  # the search page's own UI, from assets/
@@ -213,8 +214,8 @@ class Indexer:
         self.state_dir, self.site_dir = state_dir, site_dir  # the parts go into site_dir/pagefind/
         shutil.rmtree(state_dir / "pagefind", ignore_errors=True)  # the single index kept before the parts
         (state_dir / "search-stamp").unlink(missing_ok=True)
-        self.lines = self.records.read_bytes().splitlines(keepends=True)
-        self.part_count = part_count(len(self.lines), per_index)  # what the search page merges
+        self.data = self.records.read_bytes()
+        self.part_count = part_count(self.data.count(b"\n"), per_index)  # what the search page merges
         self.parts: list[bytes] = []  # the parts' records, their digests, and
         self.digests: list[str] = []
         self.todo: list[int] = []  # those of the parts whose records changed, once split
@@ -226,9 +227,13 @@ class Indexer:
         self._counts: list[int] = []
         self.started = 0.0
         self.count: int | None = None  # pages indexed by this build's run, if it ran
+        self.records_digest: str | None = None  # of the records, once the thread has read them
 
     def _part(self, number: int) -> Path:
         return self.kept / str(number)
+
+    def _kept_dir(self, number: int) -> bool:
+        return self._part(number).is_dir() and self._stamp(number).is_file()
 
     def _stamp(self, number: int) -> Path:
         return self.kept / f"{number}.digest"
@@ -239,6 +244,10 @@ class Indexer:
     def _kept(self, number: int) -> bool:
         stamp = self._stamp(number)
         return self._part(number).is_dir() and stamp.is_file() and stamp.read_text() == self.digests[number]
+
+    def _made_from(self) -> Path:
+        """The digest of the records the kept parts were all made from."""
+        return self.kept / _MADE_FROM
 
     def start(self) -> None:
         """Split the records and start Pagefind on the parts whose records changed."""
@@ -253,8 +262,12 @@ class Indexer:
             self._failure = str(error) if isinstance(error, BuildError) else f"search index: {error!r}"
 
     def _index(self, node: str | None) -> None:
-        self.parts = [b"".join(part) for part in split(self.lines, self.per_index)]
-        self.lines = []
+        self.records_digest = hashlib.sha256(self.data).hexdigest()
+        if _read(self._made_from()) == self.records_digest and all(map(self._kept_dir, range(self.part_count))):
+            self.data = b""  # the very records the kept parts were made from: not split again
+            return
+        self.parts = [b"".join(part) for part in split(self.data.splitlines(keepends=True), self.per_index)]
+        self.data = b""
         self.digests = [hashlib.sha256(part).hexdigest() for part in self.parts]
         self.todo = [n for n in range(len(self.parts)) if not self._kept(n)]
         if self.todo and node is None:
@@ -318,7 +331,7 @@ class Indexer:
                 return
             if process.returncode:
                 message = " ".join(err.decode(errors="replace").split()) or f"exit code {process.returncode}"
-                which = f" (part {number + 1} of {len(self.parts)})" if len(self.parts) > 1 else ""
+                which = f" (part {number + 1} of {self.part_count})" if self.part_count > 1 else ""
                 self._failure = f"Pagefind could not index {self.records}{which}: {message}"
                 self._stop()
                 return
@@ -362,26 +375,28 @@ class Indexer:
             self._stamp(number).write_text(self.digests[number])
         for path in self.kept.iterdir():  # parts of an index with more parts than this one
             number = path.name.split(".")[0]
-            if number.isdigit() and int(number) < len(self.parts):
+            if path.name == _MADE_FROM or number.isdigit() and int(number) < self.part_count:
                 continue
             if path.is_dir():
                 shutil.rmtree(path)
             else:
                 path.unlink()
+        if self.records_digest is not None:
+            tempfiles.replace_bytes(self._made_from(), self.records_digest.encode())
         if not self.todo:
             return None
-        self.count = sum(self._counts) - (len(self.todo) if len(self.parts) > 1 else 0)  # not the words records
+        self.count = sum(self._counts) - (len(self.todo) if self.part_count > 1 else 0)  # not the words records
         return seconds
 
     def install(self) -> bool:
         """Put the kept parts into site_dir/pagefind/; False when they are there already."""
         target = self.site_dir / OUTPUT
-        placed = sorted(part_path(n) + path.name for n in range(len(self.parts))
+        placed = sorted(part_path(n) + path.name for n in range(self.part_count)
                         for path in self._part(n).glob("*.pf_meta"))
         if sorted(str(path.relative_to(target)) for path in target.glob("**/*.pf_meta")) == placed:
             return False  # a page list's name is a hash of the index Pagefind made: the same index
         shutil.rmtree(target, ignore_errors=True)
-        for number in range(len(self.parts)):
+        for number in range(self.part_count):
             shutil.copytree(self._part(number), target / part_path(number), copy_function=link_or_copy)
         return True
 
@@ -391,3 +406,10 @@ class Indexer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None
