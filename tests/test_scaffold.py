@@ -20,6 +20,7 @@ from paperkg.cli import main
 from paperkg.config import load_project
 from paperkg.gitrepo import GITATTRIBUTES, MERGE_DRIVER, merge_driver_command
 from paperkg.harvest.run import HarvestSettings
+from paperkg.plugin import without_pages
 from paperkg.scaffold import PAGEFIND_VERSION
 
 ROOT = Path(__file__).parent.parent
@@ -206,3 +207,31 @@ def test_the_commented_harvest_queries_are_a_working_example(tmp_path: Path) -> 
     indent = example.group(1)
     config.write_text(text.replace(example.group(0), example.group(0).replace(f"{indent}# ", indent)))
     assert HarvestSettings.from_project(load_project(site)).queries == ("cat:cs.DL",)
+
+
+def test_pages_turned_off_leave_the_nav_and_the_build_stays_strict(tmp_path: Path) -> None:
+    site = new(tmp_path / "site")
+    config = site / "mkdocs.yml"
+    text = config.read_text()
+    assert "search/index.md" in text and "sparql/index.md" in text  # the scaffold's nav has both
+    off = "      page_size: 100\n      search: false\n      sparql: false\n"
+    config.write_text(text.replace("      page_size: 100\n", off))
+    feed = ROOT / "tests" / "fixtures" / "seed" / "seed-feed.xml"
+    for args in (["ingest", "--project", site, feed], ["build", "--project", site]):
+        result = CliRunner().invoke(main, [str(arg) for arg in args])
+        assert result.exit_code == 0, result.output
+    public = site / "public"
+    assert not (public / "search").exists() and not (public / "sparql").exists()
+    home = (public / "index.html").read_text()
+    assert 'href="papers/"' in home and 'href="search/"' not in home and 'href="sparql/"' not in home
+    result = CliRunner().invoke(main, ["-v", "build", "--project", str(site)])  # the next build has nothing to do
+    assert result.exit_code == 0, result.output
+    assert "graph, templates and settings unchanged" in result.output
+
+
+def test_without_pages_drops_entries_and_emptied_sections() -> None:
+    nav = ["index.md", {"Search": "search/index.md"},
+           {"Tools": [{"SPARQL": "/sparql/index.md"}, "search/index.md"]},
+           {"More": [{"Dataset": "dataset/index.md"}, {"Query": "sparql/index.md"}]}]
+    assert without_pages(nav, {"search/index.md", "sparql/index.md"}) == [
+        "index.md", {"More": [{"Dataset": "dataset/index.md"}]}]

@@ -17,12 +17,13 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from paperkg.build import SEARCH_PART, PageSettings, generate_pages, put_twins, stage
+from paperkg.build import SEARCH_PAGE, SEARCH_PART, PageSettings, generate_pages, put_twins, stage
 from paperkg.errors import PaperkgError
 from paperkg.parallel import Background
 from paperkg.partials import share_navigation
 from paperkg.render.bodies import body_path, use_body
 from paperkg.render.dataset import VOID
+from paperkg.render.sparql import PAGE as SPARQL_PAGE
 from paperkg.sitefiles import docs_files, list_generated, refuse_twin_clashes
 
 log = logging.getLogger("paperkg")
@@ -80,6 +81,23 @@ class PaperkgConfig(base.Config):
     """Where and how politely to harvest, and the queries to keep up to date."""
 
 
+def without_pages(nav: list, pages: set[str]) -> list:
+    """The nav (mkdocs.yml's list of titled or untitled entries and sections) without the
+    entries that point at `pages`; a section left empty goes too."""
+    kept = []
+    for entry in nav:
+        title, target = next(iter(entry.items())) if isinstance(entry, dict) else (None, entry)
+        if isinstance(target, list):
+            target = without_pages(target, pages)
+            if not target:
+                continue
+        elif isinstance(target, str) and target.lstrip("/") in pages:
+            log.info("nav      %s left out: its page is turned off in the paperkg plugin's settings", target)
+            continue
+        kept.append(target if title is None else {title: target})
+    return kept
+
+
 class PaperkgPlugin(BasePlugin[PaperkgConfig]):
     jobs: int | None = None  # processes that render and build the pages (`paperkg build --jobs`); default: cores
     serving = False  # under `mkdocs serve`
@@ -94,6 +112,11 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             # `mkdocs serve` swaps site_url for the local address; the entity IRIs, twins and
             # dumps must stay those of the configured site_url.
             config.site_url = load_config(config.config_file_path).site_url
+        # A page turned off is not made: its nav entry (the scaffold has one) would fail the
+        # strict build, so it goes with the page.
+        off = {path for path, on in ((SEARCH_PAGE, self.config.search), (SPARQL_PAGE, self.config.sparql)) if not on}
+        if off and config.nav is not None:
+            config.nav = without_pages(config.nav, off)
         return None
 
     def settings(self) -> PageSettings:
