@@ -123,6 +123,28 @@ def test_what_lives_through_the_block_is_out_of_the_collectors_sight_in_it_and_b
     assert gc.get_freeze_count() == 0  # after a failure too
 
 
+def seen(thing: object) -> bool:
+    """Whether the collector tracks `thing` (by identity: some objects' == raises)."""
+    return any(tracked is thing for tracked in gc.get_objects())
+
+
+def test_nested_blocks_and_what_is_kept_inside_stay_frozen_until_the_outermost_ends() -> None:
+    class Node:
+        pass
+
+    with pytest.raises(RuntimeError, match="outside"):
+        collector.keep()
+    with collector.long_lived():
+        with collector.paused():
+            made = [Node() for _ in range(1000)]  # as the views are made: with the collector paused
+            collector.keep()
+        assert gc.isenabled() and not any(map(seen, made[:3]))
+        with collector.long_lived():  # a stage forking its workers
+            later = Node()
+        assert seen(later) and not seen(made[0])
+    assert gc.get_freeze_count() == 0 and seen(made[0])
+
+
 def plain_site(root: Path, pages: dict[str, str]) -> MkDocsConfig:
     """A small MkDocs site without paperkg: its config, loaded."""
     for path, text in pages.items():

@@ -13,7 +13,7 @@ from mkdocs.structure.files import File, get_files
 
 from paperkg.build import Generated
 from paperkg.errors import BuildError
-from paperkg.render.write import MANIFEST, PageWriter, WriteReport, write_all
+from paperkg.render.write import MANIFEST, PageWriter, WriteReport, remove, write_all
 from paperkg.sitefiles import list_generated
 
 
@@ -124,3 +124,16 @@ def test_the_file_list_gets_the_generated_files_in_the_order_of_mkdocs_walk(tmp_
                          0, ["author/d/index.md"])
     listed = list_generated(files, Generated(report, frozenset(), {}, report, tmp_path), config)
     assert [f.src_uri for f in listed] == [f.src_uri for f in get_files(config)] + ["theme.css"]
+
+
+def test_remove_prunes_the_directories_it_empties_up_to_the_root_and_no_further(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    for path in ("author/x/index.ttl", "author/y/index.ttl", "lone/deep/er/file"):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text("")
+    remove(root / "author/x/index.ttl", root)
+    assert not (root / "author/x").exists() and (root / "author/y/index.ttl").is_file()
+    remove(root / "lone/deep/er/file", root)
+    assert not (root / "lone").exists() and root.is_dir()
+    remove(root / "author/gone/index.ttl", root)  # not there: nothing to do
+    assert (root / "author/y").is_dir()

@@ -34,7 +34,7 @@ from paperkg.query import list_queries
 from paperkg.render import bodies, dataset, head, sparql, twins, vocab
 from paperkg.render.dataset import Segments
 from paperkg.render.pages import Renderer, changed_jobs
-from paperkg.render.write import PageWriter, WriteReport, link_or_copy, manifest_paths, merge_counts, write_all
+from paperkg.render.write import PageWriter, WriteReport, link_or_copy, manifest_paths, merge_counts, remove, write_all
 from paperkg.resources import bundled
 from paperkg.state import Kept
 from paperkg.views import Queries, SiteView, build_views, patched_views, reuse
@@ -87,6 +87,7 @@ class Generated:
     twins_dir: Path
     search: search.Indexer | None = None  # Pagefind, indexing the search records alongside the build
     bodies_dir: Path | None = None  # the entity pages' HTML, when paperkg's HTML templates make it
+    saving: parallel.Background | None = None  # the child keeping paperkg.state for the next build
 
     @cached_property
     def _written(self) -> frozenset[str]:
@@ -144,92 +145,96 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
     for stale in ("pages-stamp", "made-from"):  # what builds before paperkg.state kept
         (state_dir / stale).unlink(missing_ok=True)
     segments = Segments(state_dir / DUMP_SEGMENTS)
-    with collector.paused():
-        graph, site, before = _read_graph(kept, found, settings, iris, state_dir, segments)
-    pin_build_date(graph.epoch)
+    with collector.long_lived():  # the views and the graph's summaries, made once, live to the end
+        with collector.paused():
+            graph, site, before = _read_graph(kept, found, settings, iris, state_dir, segments)
+            collector.keep()
+        pin_build_date(graph.epoch)
 
-    renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
-    pages = renderer.jobs(site, home=settings.home)
-    if before is None:
-        to_render = pages
-    else:
-        to_render = changed_jobs(pages, renderer.jobs(before, home=settings.home), there)
-    del before
-    entities = head.entity_pages(site)
-    changed_twins = graph.changed_twins(iris)
-    twin_pages = entities if changed_twins is None else [
-        page for page in entities if iris.base + page.removesuffix("index.md") in changed_twins]
-    terms, vocabulary = vocab.vocabulary(iris)
-    one_off: dict[str, str | bytes] = {
-        vocab.TURTLE: vocabulary, vocab.PAGE: renderer.render_vocabulary(terms, str(iris.ax)),
-    }
-    if settings.sparql:
-        with stage("sparql"):
-            one_off.update(sparql_page(renderer, site, iris, settings.graph_dir))
-    indexer = None
-    if settings.search:  # the page, and its index made from the records while the pages are built
-        search.update_records(records, pages, config, None if kept is None else {page for page, _, _ in to_render})
-        indexer = search.Indexer(state_dir, Path(config.site_dir), settings.search_part, jobs)
-        one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS,
-                                                    parts=[search.part_path(n) for n in range(1, indexer.part_count)])
-        one_off.update(search.asset_files())
-        indexer.start()
+        renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
+        pages = renderer.jobs(site, home=settings.home)
+        if before is None:
+            to_render = pages
+        else:
+            to_render = changed_jobs(pages, renderer.jobs(before, home=settings.home), there)
+        del before
+        entities = head.entity_pages(site)
+        changed_twins = graph.changed_twins(iris)
+        twin_pages = entities if changed_twins is None else [
+            page for page in entities if iris.base + page.removesuffix("index.md") in changed_twins]
+        terms, vocabulary = vocab.vocabulary(iris)
+        one_off: dict[str, str | bytes] = {
+            vocab.TURTLE: vocabulary, vocab.PAGE: renderer.render_vocabulary(terms, str(iris.ax)),
+        }
+        if settings.sparql:
+            with stage("sparql"):
+                one_off.update(sparql_page(renderer, site, iris, settings.graph_dir))
+        indexer = None
+        if settings.search:  # the page, and its index made from the records while the pages are built
+            search.update_records(records, pages, config, None if kept is None else {page for page, _, _ in to_render})
+            indexer = search.Indexer(state_dir, Path(config.site_dir), settings.search_part, jobs)
+            parts = [search.part_path(n) for n in range(1, indexer.part_count)]
+            one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS, parts=parts)
+            one_off.update(search.asset_files())
+            indexer.start()
 
-    try:
-        writer, twin_writer, body_writer = PageWriter(docs_dir, there), PageWriter(twins_root), PageWriter(html_dir)
-        writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
-        twin_writer.claim(twins.paths(entities))
-        html = None
-        if with_bodies:
-            body_writer.claim(bodies.body_path(page) for page, name, _ in pages if name in bodies.BODY_TEMPLATES)
-            links = bodies.Links({page for page, _, _ in pages}, config.use_directory_urls)
-            html = bodies.BodyWriter(html_dir, links, reuse=kept is not None)
-        with stage("render"):
-            writer.add(*renderer.write(to_render, docs_dir, workers=jobs, bodies=html))
-            writer.unchanged += len(pages) - len(to_render)
-        if kept is not None:
-            rendered = Counter(template.removesuffix(".md.j2") for _, template, _ in to_render)
-            log.info("render   %d of %d pages made again: %s", len(to_render), len(pages),
-                     ", ".join(f"{count} {name}" for name, count in rendered.most_common()))
-        with stage("dataset"):
-            used = [segment for record in graph.files.values() for segment in record.segments]
-            writer.write_file(dataset.DUMP_NT, lambda out: segments.write(used, out))
-            segments.prune(used)
-            writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
-            writer.write(dataset.VOID, dataset.void(graph.triples, iris, site, config.site_name))
-            for path, data in sorted(one_off.items()):
-                writer.write(path, data)
-        with stage("twins"):
-            maker = twins.Twins(graph, iris)
-            # made in forked workers when there are many (a full build: the graph's lines read
-            # once, here), an update's few here, from the few files they need
-            workers = jobs if changed_twins is None else 1
-            if workers > 1:
-                graph.preload()
-            shares = parallel.map_shares(lambda share: write_all(twins_root, maker.files(share)), twin_pages, workers)
-            twin_writer.add(*merge_counts(shares))
-            twin_writer.unchanged += 2 * (len(entities) - len(twin_pages))
-            graph.release()
-        report, twins_report = writer.finish(), twin_writer.finish()
-        # what the entity pages' HTML heads get: those MkDocs builds (in an incremental build,
-        # the ones written)
-        entity_heads = head.heads(site, iris, only=set(report.written) if reuse else None)
-        body_writer.finish()  # the bodies of pages gone (or all, when they are not made) go
-        with stage("state"):
-            state.save(state_dir, Kept(recipe, graph.epoch, graph.files, graph.located, graph.authoring), site,
-                       graph.summaries)
-    except BaseException:
-        if indexer is not None:  # Pagefind must not outlive a failed build
-            indexer.cancel()
-        raise
-    log.info(
-        "pages    %d papers, %d authors, %d topics: %d pages written, %d unchanged, %d removed; "
-        "twins %d written, %d unchanged, %d removed",
-        len(site.papers), len(site.persons), len(site.topics), len(report.written), report.unchanged,
-        len(report.removed), len(twins_report.written), twins_report.unchanged, len(twins_report.removed),
-    )
-    return Generated(report, frozenset(writer.paths), entity_heads, twins_report, twins_root, indexer,
-                     html_dir if with_bodies else None)
+        try:
+            writer, twin_writer, body_writer = PageWriter(docs_dir, there), PageWriter(twins_root), PageWriter(html_dir)
+            writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
+            twin_writer.claim(twins.paths(entities))
+            html = None
+            if with_bodies:
+                body_writer.claim(bodies.body_path(page) for page, name, _ in pages if name in bodies.BODY_TEMPLATES)
+                links = bodies.Links({page for page, _, _ in pages}, config.use_directory_urls)
+                html = bodies.BodyWriter(html_dir, links, reuse=kept is not None)
+            with stage("render"):
+                writer.add(*renderer.write(to_render, docs_dir, workers=jobs, bodies=html))
+                writer.unchanged += len(pages) - len(to_render)
+            if kept is not None:
+                rendered = Counter(template.removesuffix(".md.j2") for _, template, _ in to_render)
+                log.info("render   %d of %d pages made again: %s", len(to_render), len(pages),
+                         ", ".join(f"{count} {name}" for name, count in rendered.most_common()))
+            with stage("dataset"):
+                used = [segment for record in graph.files.values() for segment in record.segments]
+                writer.write_file(dataset.DUMP_NT, lambda out: segments.write(used, out))
+                segments.prune(used)
+                writer.write_file(dataset.DUMP_TTL, lambda out: dataset.write_turtle(settings.graph_dir, iris, out))
+                writer.write(dataset.VOID, dataset.void(graph.triples, iris, site, config.site_name))
+                for path, data in sorted(one_off.items()):
+                    writer.write(path, data)
+            with stage("twins"):
+                maker = twins.Twins(graph, iris)
+                # made in forked workers when there are many (a full build: the graph's lines read
+                # once, here), an update's few here, from the few files they need
+                workers = jobs if changed_twins is None else 1
+                if workers > 1:
+                    graph.preload()
+                shares = parallel.map_shares(lambda share: write_all(twins_root, maker.files(share)), twin_pages,
+                                             workers)
+                twin_writer.add(*merge_counts(shares))
+                twin_writer.unchanged += 2 * (len(entities) - len(twin_pages))
+                graph.release()
+            report, twins_report = writer.finish(), twin_writer.finish()
+            # what the entity pages' HTML heads get: those MkDocs builds (in an incremental build,
+            # the ones written)
+            entity_heads = head.heads(site, iris, only=set(report.written) if reuse else None)
+            body_writer.finish()  # the bodies of pages gone (or all, when they are not made) go
+            # what the next build starts from, written by a child while MkDocs builds the pages
+            # (pickling the views takes seconds at 30k papers); the plugin waits for it at the end
+            kept = Kept(recipe, graph.epoch, graph.files, graph.located, graph.authoring)
+            saving = parallel.Background(lambda: state.save(state_dir, kept, site, graph.summaries))
+        except BaseException:
+            if indexer is not None:  # Pagefind must not outlive a failed build
+                indexer.cancel()
+            raise
+        log.info(
+            "pages    %d papers, %d authors, %d topics: %d pages written, %d unchanged, %d removed; "
+            "twins %d written, %d unchanged, %d removed",
+            len(site.papers), len(site.persons), len(site.topics), len(report.written), report.unchanged,
+            len(report.removed), len(twins_report.written), twins_report.unchanged, len(twins_report.removed),
+        )
+        return Generated(report, frozenset(writer.paths), entity_heads, twins_report, twins_root, indexer,
+                         html_dir if with_bodies else None, saving)
 
 
 def _read_graph(kept: Kept | None, found: list[triples.Source], settings: PageSettings, iris: Iris,
@@ -411,9 +416,4 @@ def remove_outputs(config: MkDocsConfig, removed: list[str]) -> None:
     leaves them), and the directories that leaves empty."""
     site_dir = Path(config.site_dir)
     for src in removed:
-        output = Path(File(src, config.docs_dir, config.site_dir, config.use_directory_urls).abs_dest_path)
-        output.unlink(missing_ok=True)
-        for parent in output.parents:
-            if parent == site_dir or not parent.is_relative_to(site_dir) or any(parent.iterdir()):
-                break
-            parent.rmdir()
+        remove(Path(File(src, config.docs_dir, config.site_dir, config.use_directory_urls).abs_dest_path), site_dir)

@@ -25,15 +25,31 @@ def paused() -> Iterator[None]:
             gc.enable()
 
 
+_frozen = 0  # long_lived blocks entered and not left
+
+
 @contextmanager
 def long_lived() -> Iterator[None]:
     """Everything alive now left out of the collector until the block ends (`gc.freeze`), here
     and in the processes forked meanwhile: what the pages are made from lives on through the
     block, yet every full collection would walk all of it, and a forked worker doing so would
     copy the memory pages it shares with this process. The collector sees it again afterwards
-    (`gc.unfreeze`)."""
+    (`gc.unfreeze`): when the outermost block ends, as blocks nest."""
+    global _frozen
     gc.freeze()
+    _frozen += 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        _frozen -= 1
+        if not _frozen:
+            gc.unfreeze()
+
+
+def keep() -> None:
+    """Inside a long_lived block, what was made since it began joins what it keeps out of the
+    collector. Made with the collector paused, such objects would otherwise all be walked by
+    the first collection once it is on again."""
+    if not _frozen:
+        raise RuntimeError("collector.keep() outside a long_lived block")  # a paperkg bug
+    gc.freeze()

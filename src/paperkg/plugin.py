@@ -180,6 +180,9 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         with stage("link"):  # waiting for the twins, put into the site alongside the build
             count = self.linking.result()
         log.info("link     %d twins put into the site", count)
+        if self.generated.saving is not None:
+            with stage("state"):  # waiting for what the next build starts from, kept alongside the build
+                self.generated.saving.result()
         indexer = self.generated.search
         if indexer is None:
             return
@@ -196,13 +199,13 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             log.info("search   the searchable pages did not change: the index stands")
 
     def on_build_error(self, error: Exception) -> None:
-        linking = getattr(self, "linking", None)
-        if linking is not None:  # no child outlives a failed build
+        generated = getattr(self, "generated", None)
+        children = [getattr(self, "linking", None), None if generated is None else generated.saving]
+        for child in filter(None, children):  # no child outlives a failed build
             try:
-                linking.result()
+                child.result()
             except Exception:  # the build's own error is the one reported
                 pass
-        generated = getattr(self, "generated", None)
         if generated is not None and generated.search is not None:
             generated.search.cancel()
 

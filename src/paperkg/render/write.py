@@ -57,6 +57,20 @@ def link_or_copy(source: Path | str, target: Path | str) -> None:
         shutil.copyfile(source, target)
 
 
+def remove(target: Path, root: Path) -> None:
+    """Delete `target` (if there) and the directories under `root` it leaves empty. A directory
+    is tried by removing it, not by listing it: the parent of an entity's directory holds tens
+    of thousands of others."""
+    target.unlink(missing_ok=True)
+    for parent in target.parents:
+        if parent == root or not parent.is_relative_to(root):
+            break
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (or not there)
+            break
+
+
 def write_all(docs_dir: Path, files: Iterable[tuple[str, str | bytes]]) -> tuple[list[str], int]:
     """Write each (path, data) that changed, as it comes: (paths written, files unchanged)."""
     written, unchanged = [], 0
@@ -138,12 +152,7 @@ class PageWriter:
     def finish(self) -> WriteReport:
         removed = sorted(self.before - self.paths)
         for path in removed:
-            target = self.docs_dir / path
-            target.unlink(missing_ok=True)
-            for parent in target.parents:  # prune directories left empty
-                if parent == self.docs_dir or any(parent.iterdir()):
-                    break
-                parent.rmdir()
+            remove(self.docs_dir / path, self.docs_dir)
         self._write_manifest(self.paths)
         return WriteReport(sorted(self.written), self.unchanged, removed)
 
