@@ -221,8 +221,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
             body_writer.finish()  # the bodies of pages gone (or all, when they are not made) go
             # what the next build starts from, written by a child while MkDocs builds the pages
             # (pickling the views takes seconds at 30k papers); the plugin waits for it at the end
-            kept = Kept(recipe, graph.epoch, graph.files, graph.located, graph.authoring)
-            saving = parallel.Background(lambda: state.save(state_dir, kept, site, graph.summaries))
+            keeping = Kept(recipe, graph.epoch, graph.files, graph.located, graph.authoring)
+            saving = parallel.Background(lambda: state.save(state_dir, keeping, site, graph.summaries))
         except BaseException:
             if indexer is not None:  # Pagefind must not outlive a failed build
                 indexer.cancel()
