@@ -24,18 +24,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pyoxigraph import Store
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version, machine_info  # noqa: E402
-from benchlib import publish, ran_line, rounds_arguments  # noqa: E402
-from synthetic import synthetic_papers  # noqa: E402
+from benchlib import machine_line, publish, ran_line, rounds_arguments  # noqa: E402
+from synthetic import synthetic_graph, synthetic_papers  # noqa: E402
 
-from paperkg import taxonomy  # noqa: E402
-from paperkg.graph.merge import merge_papers  # noqa: E402
 from paperkg.graph.namespaces import Iris  # noqa: E402
 from paperkg.graph.store import TurtleWriter, sorted_ntriples  # noqa: E402
-from paperkg.graph.topics import taxonomy_triples  # noqa: E402
 from paperkg.render import dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,9 +41,7 @@ WAYS = ("gzip module", "segments, none kept", "segments, an update's")
 
 def graph_files(papers: list) -> dict[str, list[str]]:
     """The graph's N-Triples lines, by the graph file their subject goes to, sorted."""
-    store = Store()
-    store.extend(taxonomy_triples(taxonomy.load(), IRIS))
-    merge_papers(store, IRIS, papers)
+    store = synthetic_graph(papers, IRIS)
     shard = TurtleWriter(IRIS).shard
     files: dict[str, list[str]] = {}
     for line in sorted_ntriples(store):
@@ -125,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- **Command:** `.venv/bin/python scripts/bench_dump.py --papers {args.papers}` (`make bench` runs it)",
         ran_line(began, commit, load_before),
-        f"- **Machine:** {machine['CPUs (os.cpu_count)']} CPUs ({machine['CPU model']}), {machine['memory']}, "
-        f"{machine['Python']}",
+        machine_line(machine),
         f"- **Data:** {args.papers:,} + {UPDATE} synthetic papers (`scripts/synthetic.py`, seed {args.seed}), "
         f"{len(every_line):,} N-Triples lines in {len(after)} graph files, {len(text) / 1e6:.1f} MB; "
         f"{segments} segments, {deflated_again} of them deflated again after the update",

@@ -17,18 +17,13 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from pyoxigraph import Store
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version, machine_info  # noqa: E402
-from benchlib import publish, ran_line, rounds_arguments  # noqa: E402
-from synthetic import synthetic_papers  # noqa: E402
+from benchlib import machine_line, publish, ran_line, rounds_arguments  # noqa: E402
+from synthetic import synthetic_graph, synthetic_papers  # noqa: E402
 
-from paperkg import taxonomy  # noqa: E402
-from paperkg.graph.merge import merge_papers  # noqa: E402
 from paperkg.graph.namespaces import Iris  # noqa: E402
 from paperkg.graph.store import data_files, write_graph  # noqa: E402
-from paperkg.graph.topics import taxonomy_triples  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 IRIS = Iris("https://example.org/kg/")
@@ -66,9 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, list[tuple[float, float]]] = {way: [] for way in WAYS}
     with tempfile.TemporaryDirectory() as work:
         graph_dir = Path(work) / "graph"
-        store = Store()
-        store.extend(taxonomy_triples(taxonomy.load(), IRIS))
-        merge_papers(store, IRIS, synthetic_papers(args.papers, args.seed))
+        store = synthetic_graph(synthetic_papers(args.papers, args.seed), IRIS)
         write_graph(store, graph_dir, IRIS)
         del store
         files = data_files(graph_dir)
@@ -94,8 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- **Command:** `.venv/bin/python scripts/bench_load.py --papers {args.papers}` (`make bench` runs it)",
         ran_line(began, commit, load_before),
-        f"- **Machine:** {machine['CPUs (os.cpu_count)']} CPUs ({machine['CPU model']}), {machine['memory']}, "
-        f"{machine['Python']}, pyoxigraph {version('pyoxigraph')}",
+        machine_line(machine, f", pyoxigraph {version('pyoxigraph')}"),
         f"- **Data:** {args.papers:,} synthetic papers (`scripts/synthetic.py`, seed {args.seed}), "
         f"{triples:,} triples in {len(files)} shards",
         "",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version, machine_info  # noqa: E402
-from benchlib import ADOPT, REAP, publish, ran_line, rounds_arguments  # noqa: E402
+from benchlib import ADOPT, REAP, machine_line, publish, ran_line, rounds_arguments  # noqa: E402
 from kaggle_snapshot import write_snapshot  # noqa: E402
 
 from paperkg.search import PER_INDEX, RECORDS, part_count  # noqa: E402
@@ -107,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- **Command:** `.venv/bin/python {command}` (`make bench` runs it without `--project`)",
         ran_line(began, commit, load_before),
-        f"- **Machine:** {machine['CPUs (os.cpu_count)']} CPUs ({machine['CPU model']}), {machine['memory']}, "
-        f"{machine['Python']}",
+        machine_line(machine),
         f"- **Data:** {source}: {lines:,} records, {part_count(lines, PER_INDEX)} parts, {pages:,} pages indexed",
         "",
         "| Pagefind runs at once | seconds (median) | CPU-seconds (median) | largest run's peak RSS (MiB) |",

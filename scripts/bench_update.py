@@ -22,21 +22,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from pyoxigraph import Store
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version, machine_info  # noqa: E402
 from bench_views import IRIS, full_stages  # noqa: E402
-from benchlib import publish, ran_line, rounds_arguments  # noqa: E402
-from synthetic import synthetic_papers  # noqa: E402
+from benchlib import machine_line, publish, ran_line, rounds_arguments  # noqa: E402
+from synthetic import synthetic_graph, synthetic_papers  # noqa: E402
 from update_page import update_papers  # noqa: E402
 
-from paperkg import state, taxonomy  # noqa: E402
+from paperkg import state  # noqa: E402
 from paperkg.collector import paused as collection_paused  # noqa: E402
 from paperkg.graph.merge import merge_papers  # noqa: E402
 from paperkg.graph.reading import read_changes  # noqa: E402
 from paperkg.graph.store import PartialGraph, write_graph  # noqa: E402
-from paperkg.graph.topics import taxonomy_triples  # noqa: E402
 from paperkg.graph.triples import sources  # noqa: E402
 from paperkg.render.dataset import Segments  # noqa: E402
 from paperkg.state import Kept  # noqa: E402
@@ -78,9 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(directory)
         graph_dir, kept_dir = work / "graph", work / "kept"
         corpus = list(synthetic_papers(args.papers, args.seed))
-        store = Store()
-        store.extend(taxonomy_triples(taxonomy.load(), IRIS))
-        merge_papers(store, IRIS, corpus)
+        store = synthetic_graph(corpus, IRIS)
         write_graph(store, graph_dir, IRIS)
         del store
         _, (graph, site) = full(graph_dir, kept_dir)  # the last build, which keeps its state
@@ -128,8 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- **Command:** `.venv/bin/python scripts/bench_update.py --papers {args.papers}` (`make bench` runs it)",
         ran_line(began, commit, load_before),
-        f"- **Machine:** {machine['CPUs (os.cpu_count)']} CPUs ({machine['CPU model']}), {machine['memory']}, "
-        f"{machine['Python']}",
+        machine_line(machine),
         f"- **Data:** {args.papers:,} synthetic papers (`scripts/synthetic.py`, seed {args.seed}) and the update "
         f"page of `scripts/update_page.py` ({len(page)} papers: {len(written)} graph files written, "
         f"{changed} documents changed); {papers:,} papers and {persons:,} persons after it",

@@ -25,16 +25,13 @@ from pyoxigraph import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version, machine_info  # noqa: E402
-from benchlib import publish, ran_line, rounds_arguments  # noqa: E402
-from synthetic import synthetic_papers  # noqa: E402
+from benchlib import machine_line, publish, ran_line, rounds_arguments  # noqa: E402
+from synthetic import synthetic_graph, synthetic_papers  # noqa: E402
 
-from paperkg import taxonomy  # noqa: E402
 from paperkg.collector import paused as collection_paused  # noqa: E402
-from paperkg.graph.merge import merge_papers  # noqa: E402
 from paperkg.graph.namespaces import Iris  # noqa: E402
 from paperkg.graph.reading import GraphRead, read_all  # noqa: E402
 from paperkg.graph.store import write_graph  # noqa: E402
-from paperkg.graph.topics import taxonomy_triples  # noqa: E402
 from paperkg.graph.triples import sources  # noqa: E402
 from paperkg.render.dataset import Segments  # noqa: E402
 from paperkg.views import Queries, SiteView, build_views  # noqa: E402
@@ -74,9 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as work:
         graph_dir = Path(work) / "graph"
-        store = Store()
-        store.extend(taxonomy_triples(taxonomy.load(), IRIS))
-        merge_papers(store, IRIS, synthetic_papers(args.papers, args.seed))
+        store = synthetic_graph(synthetic_papers(args.papers, args.seed), IRIS)
         triples = len(store)
         write_graph(store, graph_dir, IRIS)
         del store
@@ -105,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- **Command:** `.venv/bin/python scripts/bench_views.py --papers {args.papers}` (`make bench` runs it)",
         ran_line(began, commit, load_before),
-        f"- **Machine:** {machine['CPUs (os.cpu_count)']} CPUs ({machine['CPU model']}), {machine['memory']}, "
-        f"{machine['Python']}, pyoxigraph {version('pyoxigraph')}",
+        machine_line(machine, f", pyoxigraph {version('pyoxigraph')}"),
         f"- **Data:** {args.papers:,} synthetic papers (`scripts/synthetic.py`, seed {args.seed}), "
         f"{triples:,} triples, written as the Turtle shards the build reads",
         "",

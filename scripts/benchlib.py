@@ -68,6 +68,12 @@ def ran_line(began: float, commit: str, load_before: float) -> str:
             f"{os.getloadavg()[0]:.2f} at the end (the machine is shared: compare within this run)")
 
 
+def machine_line(machine: dict[str, str], extra: str = "") -> str:
+    """A section's "Machine" line from bench_store's `machine_info()`, and `extra` after it."""
+    return (f"- **Machine:** {machine['CPUs (os.cpu_count)']} CPUs ({machine['CPU model']}), {machine['memory']}, "
+            f"{machine['Python']}{extra}")
+
+
 def publish(section: str, out: str, name: str) -> None:
     """Print a script's section, and write it into the BENCHMARKS.md `out` unless that is "-"."""
     print(section)

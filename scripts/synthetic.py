@@ -28,11 +28,16 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from random import Random
 
+from pyoxigraph import Store
+
 from paperkg import taxonomy
+from paperkg.graph.merge import merge_papers
+from paperkg.graph.namespaces import Iris
+from paperkg.graph.topics import taxonomy_triples
 from paperkg.ids import name_key
 from paperkg.records import Author, Paper, Version
 
@@ -356,6 +361,14 @@ def synthetic_papers(n: int, seed: int) -> Iterator[Paper]:
             f"&max_results={PAGE}",
             **({"retrieved": HARVESTED + timedelta(seconds=3 * (index // PAGE))} if has_retrieved else {}),
         )
+
+
+def synthetic_graph(papers: Iterable[Paper], iris: Iris) -> Store:
+    """The graph of `papers` with the arXiv taxonomy, as ingesting them into a new site makes it."""
+    store = Store()
+    store.extend(taxonomy_triples(taxonomy.load(), iris))
+    merge_papers(store, iris, papers)
+    return store
 
 
 def describe(papers: list[Paper]) -> dict[str, object]:

@@ -171,11 +171,17 @@ VIEW_QUERIES = ("topics", "persons", "papers", "paper-authors", "paper-topics", 
 
 def build_views(store: Store, iris: Iris, queries: Queries, top_authors: int = 20, union: bool = False) -> SiteView:
     """The whole site's views from the graph in `store` (with `union`: in its named graphs)."""
+    topics, persons, papers = _views_of(store, iris, queries, union)
+    return assemble(papers, persons, topics, top_authors)
+
+
+def _views_of(store: Store, iris: Iris, queries: Queries,
+              union: bool = False) -> tuple[dict[str, TopicView], dict[str, PersonRef], dict[str, PaperView]]:
+    """The topics, persons and papers of the graph in `store`, from the named queries."""
     rows = lambda name: queries.rows(store, iris, name, union)  # noqa: E731
     topics = topic_views(rows("topics"), iris)
     persons = person_refs(rows("persons"), iris)
-    papers = paper_views(rows, iris, persons, topics)
-    return assemble(papers, persons, topics, top_authors)
+    return topics, persons, paper_views(rows, iris, persons, topics)
 
 
 def topic_views(rows: list[dict[str, str]], iris: Iris) -> dict[str, TopicView]:
@@ -436,10 +442,7 @@ def patched_views(before: SiteView, changed: Collection[str], lines: Callable[[s
     store = Store()
     store.load("\n".join(line for document in sorted(needed) for line in lines(document)).encode(),
                format=RdfFormat.N_TRIPLES)
-    rows = lambda name: queries.rows(store, iris, name)  # noqa: E731
-    topics = topic_views(rows("topics"), iris)
-    persons = person_refs(rows("persons"), iris)
-    papers = paper_views(rows, iris, persons, topics)
+    _, persons, papers = _views_of(store, iris, queries)
     return patch(
         before,
         {page_of(iris, document): papers.get(document + "#it") for document, kind in kinds.items() if kind == "paper"},
