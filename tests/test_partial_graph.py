@@ -60,6 +60,48 @@ def test_a_partial_merge_writes_what_a_whole_merge_writes(tmp_path: Path, later)
     assert [p.relative_to(partly) for p in written_partly] == [p.relative_to(whole) for p in written_whole]
 
 
+QUOTED = 'Quin "Q" Back\\slash'  # a name key whose Turtle string has escapes
+
+
+def test_persons_are_found_by_name_in_the_author_shards_text(tmp_path: Path) -> None:
+    whole, partly = two_copies(tmp_path, [*fixture_papers()[:10], paper("2402.00001", QUOTED, "Ann First")])
+    later = [paper("2405.00005", QUOTED, "Ann First", "Quin Q Back-slash")]  # the last: a new person, same slug
+    merged_whole(whole, later)
+    graph, _ = merged_partly(partly, later)
+    assert not {name for name in graph.read if name.startswith("authors/")} - graph.as_text  # none parsed
+    assert snapshot(partly) == snapshot(whole)
+    names = persons(load_graph(partly, IRIS))
+    assert sorted(names.values()).count(QUOTED) == 1  # found again, not made a second time
+    assert IRIS.person("quin-q-back-slash-2").value in names
+
+
+def test_an_author_shard_not_written_as_paperkg_writes_it_is_read_and_written_whole(tmp_path: Path) -> None:
+    whole, partly = two_copies(tmp_path, [*fixture_papers()[:10], V1])
+    for graph_dir in (whole, partly):  # the same triples, as N-Triples (also Turtle)
+        shard = graph_dir / "authors" / "a.ttl"
+        store = load_graph(graph_dir, IRIS)
+        ann = [q for q in store if q.subject == IRIS.person("ann-first")]
+        shard.write_text("".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in ann))
+    later = [paper("2405.00005", "Al New", "Ann First")]
+    merged_whole(whole, later)
+    graph, written = merged_partly(partly, later)
+    assert "authors/a.ttl" not in graph.as_text  # read into the store
+    assert partly / "authors" / "a.ttl" in written
+    assert snapshot(partly) == snapshot(whole)
+    assert (partly / "authors" / "a.ttl").read_text().startswith("@prefix ax:")
+
+
+def test_a_paper_shard_edited_by_hand_is_written_whole(tmp_path: Path) -> None:
+    whole, partly = two_copies(tmp_path, [*fixture_papers()[:10], V1, paper("2403.00004", "Bob Second")])
+    for graph_dir in (whole, partly):  # valid Turtle, but its blocks not apart as paperkg writes them
+        shard = graph_dir / "papers" / "2024-03.ttl"
+        shard.write_text(shard.read_text().replace(" .\n\n", " .\n"))
+    merged_whole(whole, [V2])
+    merged_partly(partly, [V2])
+    assert snapshot(partly) == snapshot(whole)
+    assert " .\n\n<paper/2403.00004/#it>" in (partly / "papers" / "2024-03.ttl").read_text()
+
+
 def test_only_the_author_shards_and_the_papers_month_are_read(tmp_path: Path) -> None:
     _, graph_dir = fixture_graph_dir(tmp_path, [*fixture_papers(), ANN_ELSEWHERE, V1])
     before = stats(graph_dir)
@@ -89,14 +131,14 @@ def test_triples_for_a_shard_that_was_not_read_write_nothing(tmp_path: Path) -> 
     graph = PartialGraph(graph_dir, IRIS)
     graph.store.add(Quad(IRIS.paper("2311.00009"), SCHEMA.name, Literal("behind its shard's back")))
     with pytest.raises(GraphError, match=r"papers/2023-11\.ttl: changed without being read"):
-        graph.write()
+        graph.write({IRIS.paper("2311.00009").value})
     assert snapshot(graph_dir) == before
 
 
 def test_an_unreadable_shard_is_named_when_it_is_needed(tmp_path: Path) -> None:
     _, graph_dir = fixture_graph_dir(tmp_path, [ANN_ELSEWHERE, V1])
     (graph_dir / "papers" / "2024-03.ttl").write_text("<a> <b> .\n")
-    graph = PartialGraph(graph_dir, IRIS)  # the author shards parse
+    graph = PartialGraph(graph_dir, IRIS)
     with pytest.raises(GraphError, match=r"2024-03\.ttl: cannot parse the graph file"):
         merge_papers(graph.store, IRIS, [V2], graph)
 

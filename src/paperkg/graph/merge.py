@@ -54,6 +54,8 @@ class Shards(Protocol):
 
     def named_elsewhere(self, node: NamedNode) -> bool: ...  # whether a part not read names it
 
+    def name_keys(self) -> Iterable[tuple[str, str]]: ...  # (name key, person IRI) of every person
+
 
 class PersonIndex:
     """Name key -> person node, and the slugs in use, read from the store once per merge."""
@@ -65,10 +67,13 @@ class PersonIndex:
         self.touched = set() if touched is None else touched  # the persons added or removed
         self.by_key: dict[str, NamedNode] = {}
         self.slugs: set[str] = set()
-        for quad in store.quads_for_pattern(None, iris.ax.nameKey, None):
-            node = quad.subject
-            self.by_key[quad.object.value] = node
-            self.slugs.add(iris.relative(node.value).split("/")[1])
+        if shards is None:
+            found = ((quad.object.value, quad.subject.value) for quad in store.quads_for_pattern(None, iris.ax.nameKey, None))
+        else:
+            found = shards.name_keys()
+        for key, iri in found:
+            self.by_key[key] = NamedNode(iri)
+            self.slugs.add(iris.relative(iri).split("/")[1])
 
     def person_for(self, author: Author) -> NamedNode:
         key = name_key(author.name)

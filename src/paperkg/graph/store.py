@@ -17,7 +17,8 @@ import os
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from bisect import insort
+from collections.abc import Callable, Collection, Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO
@@ -26,7 +27,7 @@ from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store
 
 from paperkg import taxonomy, tempfiles
 from paperkg.errors import GraphError
-from paperkg.graph.namespaces import Iris
+from paperkg.graph.namespaces import PROV, Iris
 from paperkg.graph.topics import taxonomy_triples
 from paperkg.ids import id_month
 
@@ -35,7 +36,14 @@ _XSD_INTEGER = "^^<http://www.w3.org/2001/XMLSchema#integer>"
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _DIGITS = re.compile(r"(\d+)")
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # an IRI with a scheme, not one relative to the base
 _PERSON_IN_TURTLE = re.compile(rb"<author/[^<>\s]*>")  # a person's IRI as the shards write it
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")  # in an N-Triples string
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+# A person's block as TurtleWriter writes it, to its name key: (subject, the key's N-Triples string)
+# The blocks of a shard after its header, as TurtleWriter writes them (TurtleWriter.regular)
+_BLOCKS = re.compile(rb"(?:[^\s][^\n]*\n(?:    [^\n]+\n)+\n)*[^\s][^\n]*\n(?:    [^\n]+\n)+")
+_NAME_KEY_IN_TURTLE = re.compile(rb'^(\S+)\n(?:    (?!ax:nameKey )[^\n]*\n)*?    ax:nameKey "((?:[^"\\\n]|\\.)*)"', re.M)
 
 
 def sorted_ntriples(store: Store) -> list[str]:
@@ -99,6 +107,7 @@ class TurtleWriter:
         self.iris = iris
         self._iri_cache: dict[str, str] = {"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>": "a"}
         self.prefixes = sorted(iris.prefixes().items(), key=lambda kv: -len(kv[1]))
+        self.namespaces = dict(iris.prefixes())
         # Relative prefix IRIs (ax: is <ns#>) resolve against the base given when loading.
         self.header = "".join(
             f"@prefix {name}: <{iris.relative(ns)}> .\n" for name, ns in sorted(iris.prefixes().items())
@@ -147,22 +156,81 @@ class TurtleWriter:
         `only` names. The sorted triples come subject by subject: each subject's block is made
         as it comes, so the graph is never held a second time as per-subject lists."""
         shards: dict[str, list[tuple[tuple, str]]] = defaultdict(list)
+        for subject, block in self._blocks(sorted_ntriples(store), only):
+            shards[self.shard(subject[1:-1])].append(((subject_key(subject), subject), block))
+        return {name: self._text(block for _, block in sorted(blocks)) for name, blocks in shards.items()}
+
+    def patch(self, store: Store, subjects: Collection[str], shards: dict[str, bytes]) -> dict[str, bytes]:
+        """The shards holding `subjects` (IRIs) made again from what they were (`shards`: each
+        one's text as this writer wrote it, when it exists): the blocks of those subjects
+        rendered from the store (gone when it has none of their triples), the other blocks as
+        they were. The same bytes as `render(store, only=those shards)`, from the few subjects
+        an update touches rather than every triple the store holds: an author shard has
+        thousands of persons. Each text must be `regular`."""
+        changed: dict[str, dict[str, str | None]] = defaultdict(dict)
+        for iri in subjects:
+            changed[self.shard(iri)][f"<{iri}>"] = None
+        touched = Store()
+        touched.extend(quad for iri in subjects for quad in store.quads_for_pattern(NamedNode(iri), None, None, DefaultGraph()))
+        for subject, block in self._blocks(sorted_ntriples(touched)):
+            changed[self.shard(subject[1:-1])][subject] = block
+        rendered = {}
+        for name, blocks in changed.items():
+            if (text := self._splice(shards.get(name), blocks)) is not None:
+                rendered[name] = text
+        return rendered
+
+    def regular(self, text: bytes) -> bool:
+        """Whether a shard's text is as this writer writes shards, so that `patch` can take
+        it apart: the header, then blocks of a subject line and indented lines, a blank line
+        between them. A file edited by hand need not be."""
+        header = self.header_bytes()
+        return text.startswith(header) and _BLOCKS.fullmatch(text, len(header)) is not None
+
+    def _blocks(self, lines: list[str], only: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
+        """(subject, its Turtle block) for each subject of the sorted N-Triples lines."""
         term = self.term
-        for subject, lines in groupby(sorted_ntriples(store), key=lambda line: line.split(" ", 1)[0]):
-            shard = self.shard(subject[1:-1])
-            if only is not None and shard not in only:
+        for subject, group in groupby(lines, key=lambda line: line.split(" ", 1)[0]):
+            if only is not None and self.shard(subject[1:-1]) not in only:
                 continue
             # "<s> <p> object ." -- the model has no blank nodes, and IRIs hold no spaces
-            pairs = (line.split(" ", 2)[1:] for line in lines)
+            pairs = (line.split(" ", 2)[1:] for line in group)
             body = " ;\n    ".join(sorted(f"{term(predicate)} {term(rest[:-2])}" for predicate, rest in pairs))
             # "a ..." sorts before "ax:", "bibo:"...
-            block = f"{term(subject)}\n    {body} .\n"
-            shards[shard].append(((subject_key(subject), subject), block))
-        return {
-            name: (self.header + "\n" + "\n".join(block for _, block in sorted(blocks))).encode("utf-8")
-            for name, blocks in shards.items()
-        }
+            yield subject, f"{term(subject)}\n    {body} .\n"
 
+    def header_bytes(self) -> bytes:
+        """What every shard this writer makes starts with."""
+        return self._text(())
+
+    def _text(self, blocks: Iterable[str]) -> bytes:
+        return (self.header + "\n" + "\n".join(blocks)).encode("utf-8")
+
+    def _splice(self, old: bytes | None, changed: dict[str, str | None]) -> bytes | None:
+        """A shard's text with the blocks of `changed` (subject -> block, None: no block)
+        replaced, removed or put in their place; None when no block is left."""
+        blocks: list[str] = []
+        if old is not None:
+            body = old[len(self.header_bytes()):].decode("utf-8")
+            blocks = [block + "\n" for block in body.removesuffix("\n").split("\n\n")] if body else []
+        by_term = {self.term(subject): subject for subject in changed}
+        kept = [block for block in blocks if block[: block.index("\n")] not in by_term]
+        for subject in sorted(changed, key=lambda subject: (subject_key(subject), subject)):
+            if (block := changed[subject]) is not None:
+                insort(kept, block, key=self._block_key)
+        return self._text(kept) if kept else None
+
+    def _block_key(self, block: str) -> tuple:
+        subject = self.expand(block[: block.index("\n")])
+        return subject_key(subject), subject
+
+    def expand(self, compact: str) -> str:
+        """A subject as `term` wrote it, in N-Triples again."""
+        if compact.startswith("<"):
+            iri = compact[1:-1]
+            return compact if _ABSOLUTE.match(iri) else f"<{self.iris.base}{iri}>"
+        name, _, local = compact.partition(":")
+        return f"<{self.namespaces[name]}{local}>"
 
 def subject_key(term: str) -> tuple[str, bool, list[object]]:
     # Per document: the thing (#it) first, then '#author-2' before '#author-10'.
@@ -178,7 +246,13 @@ def write_graph(store: Store, graph_dir: Path, iris: Iris, holds: Callable[[str]
     With `holds`, the store holds only the shards (names relative to graph_dir) for which it
     is true: the others stay as they are on disk. With `only`, only those shards can have
     changed: the others are neither made nor compared."""
-    rendered = TurtleWriter(iris).render(store, only)
+    return write_shards(graph_dir, TurtleWriter(iris).render(store, only), holds, only)
+
+
+def write_shards(graph_dir: Path, rendered: dict[str, bytes], holds: Callable[[str], bool] | None = None,
+                 only: Collection[str] | None = None) -> list[Path]:
+    """Write the shards `rendered` holds, as `write_graph` does, and remove those (all or only
+    those in `only`) it no longer holds."""
     if holds is not None:
         stray = sorted(name for name in rendered if not holds(name) and (graph_dir / name).exists())
         if stray:  # a paperkg bug: triples added to a shard that was never read
@@ -213,27 +287,29 @@ def write_graph(store: Store, graph_dir: Path, iris: Iris, holds: Callable[[str]
 
 
 class PartialGraph:
-    """The graph as far as merging papers needs it, read shard by shard: every author shard (a
-    person is found by name among them all) and the paper shards of the papers merged (all of a
-    paper's triples are in its month's shard). One more API page into a graph of 30,000 papers
-    reads a few of its 259 files instead of all of them.
+    """The graph as far as merging papers needs it, shard by shard: the paper shards of the
+    papers merged, read into the store (all of a paper's triples are in its month's shard),
+    and the author shards as text. One more API page into a graph of 30,000 papers reads a few
+    of its 259 files instead of all of them.
 
-    `paper(id)` reads the paper's shard before the paper is merged. Whether a person dropped
-    from a paper still authors another is looked up in the text of the shards not read
-    (`named_elsewhere`): reading them all took most of an update's ingest (14 s at 30k papers,
-    and 34 s more to write them back). `write()` writes back what changed; the others stay as
-    they are."""
+    `paper(id)` reads the paper's shard before the paper is merged. The author shards are not
+    read into the store: merging needs only who is in them, by name (`name_keys`, from their
+    text), and only adds or removes persons, whose blocks `write()` puts into the shard's text
+    or takes out of it (TurtleWriter.patch). Reading them took an update's ingest 1.0 s at
+    30k papers. Whether a person dropped from a paper still authors another is looked up in
+    the text of the shards not read (`named_elsewhere`): reading them all took most of an
+    update's ingest (14 s, and 34 s more to write them back). `write()` writes back what
+    changed; the others stay as they are."""
 
     def __init__(self, graph_dir: Path, iris: Iris) -> None:
         self.graph_dir, self.iris = graph_dir, iris
         self.store = Store()
         self.files = {path.relative_to(graph_dir).as_posix(): path for path in data_files(graph_dir)}
-        self.read: set[str] = set()
+        self.read: set[str] = set()  # shards this graph holds: read into the store, or as text
+        self.as_text = {name for name in self.files if name.startswith("authors/")}  # held, not in the store
+        self.read |= self.as_text
         self._named: dict[bytes, set[str]] | None = None  # a person's IRI in Turtle -> shards naming it
         self._added: set[str] = set()  # shards this graph made itself, not merging
-        for name in self.files:
-            if name.startswith("authors/"):
-                self._read(name)
         if "taxonomy.ttl" not in self.files:  # added as load_graph adds it, so written as ever
             self.store.extend(taxonomy_triples(taxonomy.load(), iris))
             self.read.add("taxonomy.ttl")
@@ -242,17 +318,31 @@ class PartialGraph:
     def paper(self, arxiv_id: str) -> None:
         self._read(f"papers/{id_month(arxiv_id)}.ttl")
 
-    def everything(self) -> None:
-        for name in self.files:
-            self._read(name)
+    def name_keys(self) -> Iterator[tuple[str, str]]:
+        """(name key, person IRI) of every person in the graph: from the text of the author
+        shards held as text, and from the store. A shard whose text is not as paperkg writes
+        it is read into the store instead."""
+        writer = TurtleWriter(self.iris)
+        for name in sorted(self.as_text):
+            text = self.files[name].read_bytes()
+            found = _NAME_KEY_IN_TURTLE.findall(text) if writer.regular(text) else None
+            if found is None or len(found) != text.count(b"\n    ax:nameKey "):
+                self._read(name)
+                continue
+            for subject, key in found:
+                yield _unescape(key.decode()), writer.expand(subject.decode())[1:-1]
+        for quad in self.store.quads_for_pattern(None, self.iris.ax.nameKey, None):
+            yield quad.object.value, quad.subject.value
 
     def named_elsewhere(self, node: NamedNode) -> bool:
         """Whether a shard not read names the person `node`: its IRI, as the shards write it
         (base-relative, between angle brackets), in the shard's text."""
         name = TurtleWriter(self.iris).term(f"<{node.value}>").encode()
         if _PERSON_IN_TURTLE.fullmatch(name) is None:  # not in the form looked for: read them all
-            self.everything()
-            return False
+            for shard in self.files:
+                if shard not in self.read:
+                    self._read(shard)
+            return next(iter(self.store.quads_for_pattern(None, PROV.agent, node)), None) is not None
         if self._named is None:  # each shard's text scanned once, for every person it names
             self._named = defaultdict(set)
             for shard, path in self.files.items():
@@ -261,12 +351,24 @@ class PartialGraph:
                         self._named[found].add(shard)
         return any(shard not in self.read for shard in self._named.get(name, ()))
 
-    def write(self, touched: Collection[str] | None = None) -> list[Path]:
-        """Write the shards that changed; with `touched` (the IRIs of the subjects merging gave
-        or took triples: MergeReport.touched), only theirs are made and compared."""
+    def write(self, touched: Collection[str]) -> list[Path]:
+        """Write the shards of `touched` (the IRIs of the subjects merging gave or took
+        triples: MergeReport.touched) that changed; the others are neither made nor compared."""
         writer = TurtleWriter(self.iris)
-        only = None if touched is None else {writer.shard(iri) for iri in touched} | self._added
-        written = write_graph(self.store, self.graph_dir, self.iris, self.holds, only)
+        only = {writer.shard(iri) for iri in touched} | self._added
+        # the text of the shards read (as read, or as an earlier write() left it)
+        texts = {name: (self.graph_dir / name).read_bytes() for name in only
+                 if name in self.read and name not in self._added and (self.graph_dir / name).is_file()}
+        # Made whole from the store, which holds all of each: the shards new (a first ingest's
+        # are all new), and those edited by hand
+        whole = {name for name in only if name not in texts or not writer.regular(texts[name])}
+        if whole & self.as_text:  # name_keys read such a shard into the store: it changed since
+            raise GraphError(f"{self.graph_dir}: an author shard changed while merging; nothing was written")
+        rendered = writer.patch(self.store, [iri for iri in touched if writer.shard(iri) not in whole],
+                                {name: text for name, text in texts.items() if name not in whole})
+        if whole:
+            rendered.update(writer.render(self.store, whole))
+        written = write_shards(self.graph_dir, rendered, self.holds, only)
         self._added.clear()
         return written
 
@@ -275,10 +377,19 @@ class PartialGraph:
         return shard in self.read or shard not in self.files
 
     def _read(self, name: str) -> None:
-        if name not in self.read:
+        """Read a shard into the store (once)."""
+        if name not in self.read or name in self.as_text:
             self.read.add(name)
+            self.as_text.discard(name)
             if name in self.files:
                 load_shard(self.store, self.files[name], self.iris)
+
+
+def _unescape(literal: str) -> str:
+    """The value of an N-Triples string (between its quotes)."""
+    if "\\" not in literal:
+        return literal
+    return _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)) if m[1] or m[2] else _ECHAR[m[3]], literal)
 
 
 def load_shard(store: Store, path: Path, iris: Iris) -> None:
