@@ -965,3 +965,16 @@ def test_provenance_stays_with_the_first_source_of_unchanged_content():
     report = merge_papers(store, IRIS, [replace(V2, source=API_URL + "v2", retrieved=later)])
     assert report.updated == [V1.arxiv_id]
     assert provenance(store) == [(API_URL + "v2", None, "2026-05-01T00:00:00Z")]
+
+
+def test_a_graph_file_is_read_as_sorted_n_triples_lines_or_named_when_it_does_not_parse() -> None:
+    from paperkg.graph.triples import parse_lines
+
+    turtle = b"@prefix s: <https://schema.org/> .\n<paper/2/#it> s:name \"B\" .\n<paper/1/#it> s:name \"A\" .\n"
+    assert parse_lines(turtle, IRIS, "graph/papers/x.ttl") == [
+        f'<{IRIS.base}paper/1/#it> <https://schema.org/name> "A" .',
+        f'<{IRIS.base}paper/2/#it> <https://schema.org/name> "B" .',
+    ]
+    assert parse_lines(b"", IRIS, "graph/papers/x.ttl") == []
+    with pytest.raises(GraphError, match=r"^graph/papers/x\.ttl: cannot parse the graph file: .*line 4"):
+        parse_lines(turtle + b"<paper/3/#it> s:name .\n", IRIS, "graph/papers/x.ttl")
