@@ -295,8 +295,8 @@ class PartialGraph:
     `paper(id)` reads the paper's shard before the paper is merged. The author shards are not
     read into the store: merging needs only who is in them, by name (`name_keys`, from their
     text), and only adds or removes persons, whose blocks `write()` puts into the shard's text
-    or takes out of it (TurtleWriter.patch). Reading them took an update's ingest 1.0 s at
-    30k papers. Whether a person dropped from a paper still authors another is looked up in
+    or takes out of it (TurtleWriter.patch). Reading them took an update's ingest 0.85 s
+    at 30k papers. Whether a person dropped from a paper still authors another is looked up in
     the text of the shards not read (`named_elsewhere`): reading them all took most of an
     update's ingest (14 s, and 34 s more to write them back). `write()` writes back what
     changed; the others stay as they are."""
