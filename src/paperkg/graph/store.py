@@ -40,9 +40,9 @@ _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # an IRI with a scheme, no
 _PERSON_IN_TURTLE = re.compile(rb"<author/[^<>\s]*>")  # a person's IRI as the shards write it
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")  # in an N-Triples string
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-# A person's block as TurtleWriter writes it, to its name key: (subject, the key's N-Triples string)
 # The blocks of a shard after its header, as TurtleWriter writes them (TurtleWriter.regular)
 _BLOCKS = re.compile(rb"(?:[^\s][^\n]*\n(?:    [^\n]+\n)+\n)*[^\s][^\n]*\n(?:    [^\n]+\n)+")
+# A person's block as TurtleWriter writes it, to its name key: (subject, the key's N-Triples string)
 _NAME_KEY_IN_TURTLE = re.compile(rb'^(\S+)\n(?:    (?!ax:nameKey )[^\n]*\n)*?    ax:nameKey "((?:[^"\\\n]|\\.)*)"', re.M)
 
 
@@ -213,11 +213,11 @@ class TurtleWriter:
         if old is not None:
             body = old[len(self.header_bytes()):].decode("utf-8")
             blocks = [block + "\n" for block in body.removesuffix("\n").split("\n\n")] if body else []
-        by_term = {self.term(subject): subject for subject in changed}
-        kept = [block for block in blocks if block[: block.index("\n")] not in by_term]
-        for subject in sorted(changed, key=lambda subject: (subject_key(subject), subject)):
-            if (block := changed[subject]) is not None:
-                insort(kept, block, key=self._block_key)
+        gone = {self.term(subject) for subject in changed}  # as the blocks' first lines have them
+        kept = [block for block in blocks if block[: block.index("\n")] not in gone]
+        for block in changed.values():
+            if block is not None:
+                insort(kept, block, key=self._block_key)  # the blocks are in render's order
         return self._text(kept) if kept else None
 
     def _block_key(self, block: str) -> tuple:
