@@ -68,7 +68,8 @@ class PersonIndex:
         self.by_key: dict[str, NamedNode] = {}
         self.slugs: set[str] = set()
         if shards is None:
-            found = ((quad.object.value, quad.subject.value) for quad in store.quads_for_pattern(None, iris.ax.nameKey, None))
+            quads = store.quads_for_pattern(None, iris.ax.nameKey, None)
+            found = ((quad.object.value, quad.subject.value) for quad in quads)
         else:
             found = shards.name_keys()
         for key, iri in found:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections import defaultdict
 from bisect import insort
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
@@ -43,7 +43,8 @@ _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": 
 # The blocks of a shard after its header, as TurtleWriter writes them (TurtleWriter.regular)
 _BLOCKS = re.compile(rb"(?:[^\s][^\n]*\n(?:    [^\n]+\n)+\n)*[^\s][^\n]*\n(?:    [^\n]+\n)+")
 # A person's block as TurtleWriter writes it, to its name key: (subject, the key's N-Triples string)
-_NAME_KEY_IN_TURTLE = re.compile(rb'^(\S+)\n(?:    (?!ax:nameKey )[^\n]*\n)*?    ax:nameKey "((?:[^"\\\n]|\\.)*)"', re.M)
+_NAME_KEY_IN_TURTLE = re.compile(
+    rb'^(\S+)\n(?:    (?!ax:nameKey )[^\n]*\n)*?    ax:nameKey "((?:[^"\\\n]|\\.)*)"', re.M)
 
 
 def sorted_ntriples(store: Store) -> list[str]:
@@ -171,7 +172,8 @@ class TurtleWriter:
         for iri in subjects:
             changed[self.shard(iri)][f"<{iri}>"] = None
         touched = Store()
-        touched.extend(quad for iri in subjects for quad in store.quads_for_pattern(NamedNode(iri), None, None, DefaultGraph()))
+        for iri in subjects:
+            touched.extend(store.quads_for_pattern(NamedNode(iri), None, None, DefaultGraph()))
         for subject, block in self._blocks(sorted_ntriples(touched)):
             changed[self.shard(subject[1:-1])][subject] = block
         rendered = {}
