@@ -242,8 +242,7 @@ class Indexer:
         return self.kept / f"{number}.next"
 
     def _kept(self, number: int) -> bool:
-        stamp = self._stamp(number)
-        return self._part(number).is_dir() and stamp.is_file() and stamp.read_text() == self.digests[number]
+        return self._kept_dir(number) and self._stamp(number).read_text() == self.digests[number]
 
     def _made_from(self) -> Path:
         """The digest of the records the kept parts were all made from."""

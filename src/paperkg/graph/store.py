@@ -23,7 +23,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 
 from paperkg import taxonomy, tempfiles
 from paperkg.errors import GraphError
@@ -38,8 +38,6 @@ _PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _DIGITS = re.compile(r"(\d+)")
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # an IRI with a scheme, not one relative to the base
 _PERSON_IN_TURTLE = re.compile(rb"<author/[^<>\s]*>")  # a person's IRI as the shards write it
-_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")  # in an N-Triples string
-_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 # The blocks of a shard after its header, as TurtleWriter writes them (TurtleWriter.regular)
 _BLOCKS = re.compile(rb"(?:[^\s][^\n]*\n(?:    [^\n]+\n)+\n)*[^\s][^\n]*\n(?:    [^\n]+\n)+")
 # A person's block as TurtleWriter writes it, to its name key: (subject, the key's N-Triples string)
@@ -112,7 +110,7 @@ class TurtleWriter:
         # Relative prefix IRIs (ax: is <ns#>) resolve against the base given when loading.
         self.header = "".join(
             f"@prefix {name}: <{iris.relative(ns)}> .\n" for name, ns in sorted(iris.prefixes().items())
-        )
+        ).encode() + b"\n"  # what every shard starts with
 
     def term(self, term: str) -> str:
         """Compact one N-Triples term: prefixed name, base-relative IRI, or literal shorthand."""
@@ -186,8 +184,7 @@ class TurtleWriter:
         """Whether a shard's text is as this writer writes shards, so that `patch` can take
         it apart: the header, then blocks of a subject line and indented lines, a blank line
         between them. A file edited by hand need not be."""
-        header = self.header_bytes()
-        return text.startswith(header) and _BLOCKS.fullmatch(text, len(header)) is not None
+        return text.startswith(self.header) and _BLOCKS.fullmatch(text, len(self.header)) is not None
 
     def _blocks(self, lines: list[str], only: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
         """(subject, its Turtle block) for each subject of the sorted N-Triples lines."""
@@ -201,19 +198,15 @@ class TurtleWriter:
             # "a ..." sorts before "ax:", "bibo:"...
             yield subject, f"{term(subject)}\n    {body} .\n"
 
-    def header_bytes(self) -> bytes:
-        """What every shard this writer makes starts with."""
-        return self._text(())
-
     def _text(self, blocks: Iterable[str]) -> bytes:
-        return (self.header + "\n" + "\n".join(blocks)).encode("utf-8")
+        return self.header + "\n".join(blocks).encode("utf-8")
 
     def _splice(self, old: bytes | None, changed: dict[str, str | None]) -> bytes | None:
         """A shard's text with the blocks of `changed` (subject -> block, None: no block)
         replaced, removed or put in their place; None when no block is left."""
         blocks: list[str] = []
         if old is not None:
-            body = old[len(self.header_bytes()):].decode("utf-8")
+            body = old[len(self.header):].decode("utf-8")
             blocks = [block + "\n" for block in body.removesuffix("\n").split("\n\n")] if body else []
         gone = {self.term(subject) for subject in changed}  # as the blocks' first lines have them
         kept = [block for block in blocks if block[: block.index("\n")] not in gone]
@@ -223,10 +216,10 @@ class TurtleWriter:
         return self._text(kept) if kept else None
 
     def _block_key(self, block: str) -> tuple:
-        subject = self.expand(block[: block.index("\n")])
+        subject = self._expand(block[: block.index("\n")])
         return subject_key(subject), subject
 
-    def expand(self, compact: str) -> str:
+    def _expand(self, compact: str) -> str:
         """A subject as `term` wrote it, in N-Triples again."""
         if compact.startswith("<"):
             iri = compact[1:-1]
@@ -306,6 +299,7 @@ class PartialGraph:
     def __init__(self, graph_dir: Path, iris: Iris) -> None:
         self.graph_dir, self.iris = graph_dir, iris
         self.store = Store()
+        self.writer = TurtleWriter(iris)
         self.files = {path.relative_to(graph_dir).as_posix(): path for path in data_files(graph_dir)}
         self.read: set[str] = set()  # shards this graph holds: read into the store, or as text
         self.as_text = {name for name in self.files if name.startswith("authors/")}  # held, not in the store
@@ -324,22 +318,23 @@ class PartialGraph:
         """(name key, person IRI) of every person in the graph: from the text of the author
         shards held as text, and from the store. A shard whose text is not as paperkg writes
         it is read into the store instead."""
-        writer = TurtleWriter(self.iris)
         for name in sorted(self.as_text):
             text = self.files[name].read_bytes()
-            found = _NAME_KEY_IN_TURTLE.findall(text) if writer.regular(text) else None
+            found = _NAME_KEY_IN_TURTLE.findall(text) if self.writer.regular(text) else None
             if found is None or len(found) != text.count(b"\n    ax:nameKey "):
                 self._read(name)
                 continue
-            for subject, key in found:
-                yield _unescape(key.decode()), writer.expand(subject.decode())[1:-1]
+            # just the name keys, parsed as Turtle (the shard's prefixes and base, the escapes)
+            keys = self.writer.header + b"".join(b'%s ax:nameKey "%s" .\n' % pair for pair in found)
+            for quad in parse(keys, format=RdfFormat.TURTLE, base_iri=self.iris.base):
+                yield quad.object.value, quad.subject.value
         for quad in self.store.quads_for_pattern(None, self.iris.ax.nameKey, None):
             yield quad.object.value, quad.subject.value
 
     def named_elsewhere(self, node: NamedNode) -> bool:
         """Whether a shard not read names the person `node`: its IRI, as the shards write it
         (base-relative, between angle brackets), in the shard's text."""
-        name = TurtleWriter(self.iris).term(f"<{node.value}>").encode()
+        name = self.writer.term(f"<{node.value}>").encode()
         if _PERSON_IN_TURTLE.fullmatch(name) is None:  # not in the form looked for: read them all
             for shard in self.files:
                 if shard not in self.read:
@@ -356,7 +351,7 @@ class PartialGraph:
     def write(self, touched: Collection[str]) -> list[Path]:
         """Write the shards of `touched` (the IRIs of the subjects merging gave or took
         triples: MergeReport.touched) that changed; the others are neither made nor compared."""
-        writer = TurtleWriter(self.iris)
+        writer = self.writer
         only = {writer.shard(iri) for iri in touched} | self._added
         # the text of the shards read (as read, or as an earlier write() left it)
         texts = {name: (self.graph_dir / name).read_bytes() for name in only
@@ -385,13 +380,6 @@ class PartialGraph:
             self.as_text.discard(name)
             if name in self.files:
                 load_shard(self.store, self.files[name], self.iris)
-
-
-def _unescape(literal: str) -> str:
-    """The value of an N-Triples string (between its quotes)."""
-    if "\\" not in literal:
-        return literal
-    return _ESCAPE.sub(lambda m: chr(int(m[1] or m[2], 16)) if m[1] or m[2] else _ECHAR[m[3]], literal)
 
 
 def load_shard(store: Store, path: Path, iris: Iris) -> None:
