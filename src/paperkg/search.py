@@ -37,7 +37,7 @@ from mkdocs.structure.files import File
 
 from paperkg import tempfiles
 from paperkg.errors import BuildError
-from paperkg.pagefind_names import shorten_page_names
+from paperkg.pagefind_names import languages, page_names, shorten_page_names
 from paperkg.render.pages import Job
 from paperkg.render.sparql import ASSETS
 from paperkg.render.write import link_or_copy
@@ -53,6 +53,9 @@ KEPT = "search-index"  # under .paperkg/: the index's parts, each with the diges
 PER_INDEX = 16_000
 WORDS_URL, WORDS = "/~words/", "~words"  # a part's record of the words it lacks (split), its page name
 _MADE_FROM = "records.digest"  # in the kept index: the digest of the records all its parts were made from
+# Beside each kept part (N.pages): a line per page, its record's digest, Pagefind's name for its
+# fragment and the fragment's name in the part. The next run of the part starts from these.
+_PAGES = "pages"
 _ASIDE = "search-old-"  # under .paperkg/: index files replaced, to be deleted while Pagefind runs
 _SCRIPT = Path(__file__).with_name("search_index.mjs")
 PAGE_FILES = ("search.js", "search.css")  # the search page's own UI, from assets/
@@ -204,9 +207,10 @@ class Indexer:
     index: 1.74 GiB at most for the two parts at 30k; a run keeps about 1.3 cores busy, so one
     alone leaves the second core of a two-core machine idle once the pages are built). Each
     part is kept in the project's .paperkg/search-index/ with the digest of its records, made
-    again only when they change, and the parts are put into each built site under
-    site_dir/pagefind/ (hard links where the file system allows). The split and the runs are
-    all in background threads, which wait on Pagefind most of the time."""
+    again only when they change (from the kept fragments of its unchanged records: `_prepare`),
+    and the parts are put into each built site under site_dir/pagefind/ (hard links where the
+    file system allows). The split and the runs are all in background threads, which wait on
+    Pagefind most of the time."""
 
     def __init__(self, state_dir: Path, site_dir: Path, per_index: int = PER_INDEX, jobs: int = 1) -> None:
         self.records, self.kept, self.per_index = state_dir / RECORDS, state_dir / KEPT, per_index
@@ -240,6 +244,9 @@ class Indexer:
 
     def _made(self, number: int) -> Path:
         return self.kept / f"{number}.next"
+
+    def _pages(self, number: int, made: bool = False) -> Path:
+        return self.kept / f"{number}.{_PAGES}{'.next' if made else ''}"
 
     def _kept(self, number: int) -> bool:
         return self._kept_dir(number) and self._stamp(number).read_text() == self.digests[number]
@@ -308,18 +315,61 @@ class Indexer:
 
     def _index_part(self, command: list[str], number: int) -> None:
         try:
-            self._run_pagefind(command, number)
+            reused = self._prepare(number, reuse=True)
+            count = self._run_pagefind(command, number)
+            if count is not None and not self._holds_own(number, reused):
+                reused = self._prepare(number, reuse=False)  # a kept fragment's name is another page's now
+                count = self._run_pagefind(command, number)
+            if count is None:  # failed or cancelled: nothing of it stays
+                shutil.rmtree(self._made(number), ignore_errors=True)
+                return
+            self._shape(number, reused)
+            with self._lock:
+                self._counts.append(count)
         except BaseException:
             with self._lock:  # the build fails: the other runs are of no use
                 self._stop()
             raise
 
-    def _run_pagefind(self, command: list[str], number: int) -> None:
-        # Pagefind names its files by content and never deletes: start from an empty directory.
-        shutil.rmtree(self._made(number), ignore_errors=True)
+    def _prepare(self, number: int, reuse: bool) -> dict[str, str]:
+        """Start part `number`'s new index, with (`reuse`) the fragments of its kept index whose
+        records are unchanged, under Pagefind's names for them. Pagefind names its files by their
+        content and leaves a file it finds in place instead of compressing it again: about 2 of
+        the 18 CPU seconds of a part of 15,000 records. (It never deletes: what it does not name
+        goes in `_shape`.) Returns what was put there: Pagefind's name -> the record's digest."""
+        made, reused = self._made(number), {}
+        shutil.rmtree(made, ignore_errors=True)
+        self._pages(number, made=True).unlink(missing_ok=True)
+        (made / "fragment").mkdir(parents=True)
+        kept = _read(self._pages(number)) if reuse and self._kept_dir(number) else None
+        if kept:
+            wanted = set(_digests(self.parts[number]))
+            for line in kept.splitlines():
+                digest, name, path = line.split("\t")
+                if digest in wanted:
+                    with contextlib.suppress(FileNotFoundError):  # not there: Pagefind makes it
+                        link_or_copy(self._part(number) / "fragment" / f"{path}.pf_fragment",
+                                     made / "fragment" / f"{name}.pf_fragment")
+                        reused[name] = digest
+        return reused
+
+    def _holds_own(self, number: int, reused: dict[str, str]) -> bool:
+        """Whether each page of the new index whose fragment was put in before the run has its
+        own record's. Pagefind lengthens a name two pages of one index would share, so a name
+        can pass from an unchanged record to a new one that comes first."""
+        if not reused:
+            return True
+        made = self._made(number)
+        names = [name for index in languages(made) for name in page_names(made, index)]
+        digests = _digests(self.parts[number])
+        return len(names) == len(digests) and all(reused.get(n, d) == d for n, d in zip(names, digests, strict=True))
+
+    def _run_pagefind(self, command: list[str], number: int) -> int | None:
+        """Run Pagefind on part `number`: the count of records it indexed, None when it did not
+        make the part."""
         with self._lock:
             if self._cancelled:
-                return
+                return None
             process = subprocess.Popen([*command, str(self._made(number))], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             self._processes.add(process)
@@ -327,15 +377,14 @@ class Indexer:
         with self._lock:
             self._processes.discard(process)
             if self._cancelled:
-                return
+                return None
             if process.returncode:
                 message = " ".join(err.decode(errors="replace").split()) or f"exit code {process.returncode}"
                 which = f" (part {number + 1} of {self.part_count})" if self.part_count > 1 else ""
                 self._failure = f"Pagefind could not index {self.records}{which}: {message}"
                 self._stop()
-                return
-            self._counts.append(int(out.split()[-1]))
-        self._shape(number)
+                return None
+        return int(out.split()[-1])
 
     def _stop(self) -> None:
         """No more runs, and those going on killed; with the lock held."""
@@ -343,11 +392,18 @@ class Indexer:
         for process in self._processes:
             process.kill()
 
-    def _shape(self, number: int) -> None:
+    def _shape(self, number: int, reused: Collection[str]) -> None:
         """A part as the site serves it: short page names, and for the parts the search page
-        merges into the first, only their index files (the first's engine searches them)."""
+        merges into the first, only their index files (the first's engine searches them). The
+        fragments `_prepare` put in that are no page of this index go."""
         made = self._made(number)
-        shorten_page_names(made, last=(WORDS_URL, WORDS))
+        renamed = shorten_page_names(made, last=(WORDS_URL, WORDS))
+        for name in reused:  # the others are renamed already
+            (made / "fragment" / f"{name}.pf_fragment").unlink(missing_ok=True)
+        digests = _digests(self.parts[number])
+        if len(renamed) == len(digests):  # else (pages of several languages) no fragment is reused
+            lines = (f"{digest}\t{name}\t{new}\n" for digest, (name, new) in zip(digests, renamed, strict=True))
+            self._pages(number, made=True).write_text("".join(lines))
         if number > 0:
             for path in made.iterdir():
                 if path.is_file() and path.name != "pagefind-entry.json" and path.suffix != ".pf_meta":
@@ -371,6 +427,9 @@ class Indexer:
             if self._part(number).is_dir():
                 self._part(number).rename(aside / str(number))
             self._made(number).rename(self._part(number))
+            self._pages(number).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):  # none when no fragment can be reused
+                self._pages(number, made=True).rename(self._pages(number))
             self._stamp(number).write_text(self.digests[number])
         for path in self.kept.iterdir():  # parts of an index with more parts than this one
             number = path.name.split(".")[0]
@@ -405,6 +464,11 @@ class Indexer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+
+def _digests(part: bytes) -> list[str]:
+    """The digests of a part's records, in order."""
+    return [hashlib.sha256(line).hexdigest()[:32] for line in part.splitlines()]
 
 
 def _read(path: Path) -> str | None:
