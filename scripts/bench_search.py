@@ -1,7 +1,5 @@
 """Benchmark making the search index from one project's records, its parts one at a time against
-several at once (`search.Indexer`'s `jobs`), alternately, each run in a fresh process. Then an
-update's index: the parts made again after some records changed, from the kept parts reusing the
-fragments of the unchanged records, against making every fragment again.
+several at once (`search.Indexer`'s `jobs`), alternately, each run in a fresh process.
 
 The records are those a `paperkg build` wrote (`.paperkg/search-records.jsonl`): of a project
 given with --project (such as one `scripts/bench_pipeline.py --keep DIR` left), or else of a
@@ -13,7 +11,6 @@ synthetic one made here (a Kaggle snapshot through `paperkg ingest`, then `paper
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -27,7 +24,7 @@ from bench_store import code_version, machine_info  # noqa: E402
 from benchlib import ADOPT, REAP, machine_line, publish, ran_line, rounds_arguments  # noqa: E402
 from kaggle_snapshot import write_snapshot  # noqa: E402
 
-from paperkg.search import KEPT, PER_INDEX, RECORDS, part_count  # noqa: E402
+from paperkg.search import PER_INDEX, RECORDS, part_count  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -37,14 +34,8 @@ INDEX = ADOPT + """
 import resource, shutil, sys, time
 from pathlib import Path
 from paperkg.search import RECORDS, Indexer
-records, state, jobs, kept = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-if kept:  # an update: the index kept in state kept[0], with (reuse) or without its pages' lists
-    shutil.copytree(kept[0], state)
-    if kept[1] != "reuse":
-        for pages in (state / "search-index").glob("*.pages"):
-            pages.unlink()
-else:
-    state.mkdir()
+records, state, jobs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+state.mkdir()
 shutil.copyfile(records, state / RECORDS)
 indexer = Indexer(state, state / "public", jobs=jobs)
 started = time.perf_counter()
@@ -57,33 +48,13 @@ print(seconds, children.ru_utime + children.ru_stime, children.ru_maxrss, indexe
 """
 
 
-def index(records: Path, work: Path, jobs: int, kept: Path | None = None,
-          reuse: bool = True) -> tuple[float, float, float, int]:
+def index(records: Path, work: Path, jobs: int) -> tuple[float, float, float, int]:
     """(seconds, CPU-seconds of the Pagefind runs, peak RSS of the largest in MiB, pages indexed)
-    for indexing `records` from nothing, or (`kept`) from a copy of the state an earlier index
-    was kept in, reusing its fragments or not, with up to `jobs` runs at once."""
+    for indexing `records` from nothing, with up to `jobs` runs at once."""
     with tempfile.TemporaryDirectory(dir=work) as run:
-        update = [] if kept is None else [str(kept), "reuse" if reuse else "no"]
-        answer = subprocess.run([sys.executable, "-c", INDEX, str(records), str(Path(run) / "state"), str(jobs),
-                                 *update], capture_output=True, text=True, check=True).stdout.split()
+        answer = subprocess.run([sys.executable, "-c", INDEX, str(records), str(Path(run) / "state"), str(jobs)],
+                                capture_output=True, text=True, check=True).stdout.split()
     return float(answer[0]), float(answer[1]), int(answer[2]) / 1024, int(answer[3])
-
-
-def updated(lines: list[bytes], changed: int, new: int) -> list[bytes]:
-    """The records after an update: `changed` paper records spread over the site each with a
-    word no record has, and `new` papers after the last (copies of the first papers' records
-    under new URLs), sorted by URL as the build writes them."""
-    papers = [n for n, line in enumerate(lines) if b'"url": "/paper/' in line]
-    out = list(lines)
-    for number, at in enumerate(papers[:: max(1, len(papers) // changed)][:changed]):
-        record = json.loads(lines[at])
-        record["content"] += f" updateword{number}"
-        out[at] = (json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode()
-    for number, at in enumerate(papers[:new]):
-        record = json.loads(lines[at])
-        record["url"] = f"/paper/9999.{number:05}/"
-        out.append((json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode())
-    return sorted(out, key=lambda line: json.loads(line)["url"])
 
 
 def built_project(work: Path, papers: int, seed: int) -> Path:
@@ -100,15 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = rounds_arguments(__doc__.splitlines()[0], ROOT / "BENCHMARKS.md")
     parser.add_argument("--project", type=Path, help="a built project whose records to index (default: make one)")
     parser.add_argument("--jobs", default="1,2", help="comma-separated Pagefind runs at once to compare")
-    parser.add_argument("--changed", type=int, default=20, help="paper records an update changes")
-    parser.add_argument("--new", type=int, default=15, help="paper records an update adds")
     args = parser.parse_args(argv)
     ways = [int(jobs) for jobs in args.jobs.split(",")]
     commit = code_version()
     began = time.perf_counter()
     load_before = os.getloadavg()[0]
     runs: dict[int, list[tuple[float, float, float]]] = {jobs: [] for jobs in ways}
-    reuses: dict[bool, list[tuple[float, float, float]]] = {True: [], False: []}
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         project = args.project or built_project(work, args.papers, args.seed)
@@ -120,20 +88,6 @@ def main(argv: list[str] | None = None) -> int:
                 runs[jobs].append((seconds, cpu, peak))
                 print(f"round {number + 1}, {jobs} at once: {seconds:.1f} s, {cpu:.1f} CPU-s, {peak:,.0f} MiB",
                       flush=True)
-        # an update: the index kept once (not timed), then made again from copies of it
-        kept, after = work / "kept", work / "updated.jsonl"
-        subprocess.run([sys.executable, "-c", INDEX, str(records), str(kept), str(ways[-1])], check=True,
-                       capture_output=True)
-        after.write_bytes(b"".join(updated(records.read_bytes().splitlines(keepends=True), args.changed, args.new)))
-        updated_lines = len(after.read_bytes().splitlines())
-        for number in range(args.rounds):
-            for reuse in (True, False):
-                seconds, cpu, peak, pages_again = index(after, work, ways[-1], kept, reuse)
-                reuses[reuse].append((seconds, cpu, peak))
-                print(f"round {number + 1}, update, {'reusing' if reuse else 'not reusing'} fragments: "
-                      f"{seconds:.1f} s, {cpu:.1f} CPU-s, {pages_again:,} pages", flush=True)
-        parts_again = len(list((kept / KEPT).glob("*.pages")))
-    again = "every part" if pages_again == updated_lines else f"{pages_again:,} of the {updated_lines:,} records"
     machine = machine_info()
     median = {jobs: statistics.median(s for s, _, _ in runs[jobs]) for jobs in ways}
     every = "; ".join(f"{jobs} at once: " + ", ".join(f"{s:.1f}" for s, _, _ in runs[jobs]) for jobs in ways)
@@ -163,24 +117,6 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Every run, in seconds: {every}."
         + (f" {ways[-1]} at once / {ways[0]}: {median[ways[-1]] / median[ways[0]]:.2f}×." if len(ways) > 1 else ""),
-        "",
-        f"**An update's index.** The same records with {args.changed} paper records changed (each gains a word no "
-        f"record has, so every part's words record changes too) and {args.new} new ones, indexed from a copy of "
-        f"the index kept from the records before, {ways[-1]} runs at once, alternately: reusing the kept "
-        "fragments of the unchanged records (`Indexer._prepare`: Pagefind leaves a fragment file it finds in "
-        "place), against every fragment made again (the kept parts' page lists removed, as before the reuse). "
-        f"Indexed again both ways: {again} ({parts_again} parts); the two give the same bytes (tested in "
-        "`test_search.py`).",
-        "",
-        "| update's index | seconds (median) | CPU-seconds (median) |",
-        "|---|---:|---:|",
-        *(f"| {'reusing the unchanged fragments' if reuse else 'every fragment made again'} | "
-          f"{statistics.median(s for s, _, _ in reuses[reuse]):.1f} | "
-          f"{statistics.median(c for _, c, _ in reuses[reuse]):.1f} |" for reuse in (True, False)),
-        "",
-        "Every run, in seconds (CPU-seconds): " + "; ".join(
-            ("reusing: " if reuse else "made again: ") + ", ".join(f"{s:.1f} ({c:.1f})" for s, c, _ in reuses[reuse])
-            for reuse in (True, False)) + ".",
     ]
     publish("\n".join(lines_out), args.out, "bench_search")
     return 0

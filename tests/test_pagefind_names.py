@@ -41,9 +41,7 @@ def test_renamed_index_is_pagefinds_but_for_the_names(pagefind_index: Path, tmp_
     before, meta_name = files(pagefind_index), next(pagefind_index.glob("*.pf_meta")).name
     index = meta_name.removeprefix("pagefind.").removesuffix(".pf_meta")
 
-    pages = pagefind_names.read(pagefind_index / meta_name)[1]
-    assert len(pages) > 100  # Pagefind's name of each page, and its new name, in order:
-    assert shorten_page_names(renamed) == [(page[0], f"{index}/{base36(n)}") for n, page in enumerate(pages)]
+    assert shorten_page_names(renamed) == len(pagefind_names.read(pagefind_index / meta_name)[1]) > 100
     after = files(renamed)
 
     old, new = pagefind_names.read(pagefind_index / meta_name), pagefind_names.read(renamed / meta_name)
@@ -92,5 +90,5 @@ def test_a_file_without_pagefinds_signature_is_an_error(tmp_path: Path) -> None:
 def test_grouped_fragments_keep_their_names(tmp_path: Path) -> None:
     meta = ["1.6.0", [["en_abc", 3, "group1"]], [], [], []]
     path = write_meta(tmp_path, meta)
-    assert shorten_page_names(tmp_path) == []
+    assert shorten_page_names(tmp_path) == 0
     assert pagefind_names.read(path) == meta

@@ -183,7 +183,7 @@ def test_only_the_parts_whose_records_changed_are_indexed_again(tmp_path: Path) 
     third = index(lines[:2])  # one part: the others go, and what the second set aside
     assert not aside.exists()
     assert (len(third.parts), third.count) == (1, 2)
-    assert sorted(p.name for p in (state / search.KEPT).iterdir()) == ["0", "0.digest", "0.pages", "records.digest"]
+    assert sorted(p.name for p in (state / search.KEPT).iterdir()) == ["0", "0.digest", "records.digest"]
     assert not (site / "pagefind" / "part-1").exists()
 
 
@@ -201,70 +201,6 @@ def test_parts_indexed_at_once_are_the_parts_indexed_one_after_another(tmp_path:
         made[jobs] = {str(p.relative_to(state / search.KEPT)): p.read_bytes()
                       for p in (state / search.KEPT).rglob("*") if p.is_file()}
     assert made[4] == made[1]
-
-
-def kept_index(lines: list[bytes], state: Path, per_index: int = 100) -> search.Indexer:
-    """The index of the records `lines` kept in `state` (made again where they changed)."""
-    state.mkdir(exist_ok=True)
-    (state / search.RECORDS).write_bytes(b"".join(lines))
-    indexer = search.Indexer(state, state.parent / f"{state.name}-public", per_index=per_index)
-    indexer.start()
-    indexer.finish()
-    return indexer
-
-
-def kept_files(state: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(state / search.KEPT)): p.read_bytes() for p in (state / search.KEPT).rglob("*")
-            if p.is_file()}
-
-
-def fragment_inodes(state: Path) -> dict[str, int]:
-    """The inode of each kept page's fragment, by the page's URL."""
-    return {json.loads(gzip.decompress(p.read_bytes()).removeprefix(SIGNATURE))["url"]: p.stat().st_ino
-            for p in (state / search.KEPT / "0" / "fragment").rglob("*.pf_fragment")}
-
-
-def test_a_part_made_again_keeps_the_fragments_of_its_unchanged_records(tmp_path: Path) -> None:
-    lines = [record_line(f"/paper/{n:02}/", f"Paper {n} word{n}") for n in range(12)]
-    kept_index(lines, tmp_path / "state")
-    before = fragment_inodes(tmp_path / "state")
-    lines[3] = record_line("/paper/03/", "Paper 3 retitled")
-    lines.insert(5, record_line("/paper/04b/", "A new paper"))
-    again = kept_index(lines, tmp_path / "state")
-    assert (again.todo, again.count) == ([0], 13)
-    after = fragment_inodes(tmp_path / "state")
-    unchanged = sorted(set(before) - {"/paper/03/"})
-    assert len(unchanged) == 11 and all(after[url] == before[url] for url in unchanged)  # not written again
-    assert after["/paper/03/"] != before["/paper/03/"] and "/paper/04b/" in after
-    # the same bytes as an index made from nothing, and no fragment of the last index left over
-    kept_index(lines, tmp_path / "fresh")
-    assert kept_files(tmp_path / "state") == kept_files(tmp_path / "fresh")
-
-
-def test_a_kept_fragment_whose_name_went_to_another_page_is_not_taken_for_it(tmp_path: Path, monkeypatch) -> None:
-    """Pagefind names a fragment by a hash of its content, lengthened when two pages of one index
-    would share it, so an unchanged record's name can go to a new record that comes first. Made
-    to happen here: the kept list says an unchanged record's fragment has the name a changed
-    record gets."""
-    lines = [record_line(f"/paper/{n:02}/", f"Paper {n} word{n}") for n in range(6)]
-    kept_index(lines, tmp_path / "state")
-    lines[1] = record_line("/paper/01/", "Paper 1 retitled")
-    kept_index(lines, tmp_path / "fresh")
-    fresh_pages = (tmp_path / "fresh" / search.KEPT / "0.pages").read_text().splitlines()
-    taken = fresh_pages[1].split("\t")[1]  # the name the changed record gets
-    pages = (tmp_path / "state" / search.KEPT / "0.pages").read_text().splitlines()
-    digest, _, path = pages[4].split("\t")  # an unchanged record's line, claiming that name
-    pages[4] = f"{digest}\t{taken}\t{path}"
-    (tmp_path / "state" / search.KEPT / "0.pages").write_text("\n".join(pages) + "\n")
-
-    checks = []
-    holds_own = search.Indexer._holds_own
-    monkeypatch.setattr(search.Indexer, "_holds_own", lambda self, *args: checks.append(holds_own(self, *args))
-                        or checks[-1])
-    again = kept_index(lines, tmp_path / "state")
-    assert checks == [False]  # seen, and the part made again from nothing
-    assert again.count == 6  # counted once
-    assert kept_files(tmp_path / "state") == kept_files(tmp_path / "fresh")
 
 
 def stand_in_pagefind(tmp_path: Path, monkeypatch, failing: str | None = None) -> None:

@@ -40,55 +40,36 @@ def base36(number: int) -> str:
             return digits
 
 
-def shorten_page_names(bundle: Path, last: tuple[str, str] | None = None) -> list[tuple[str, str]]:
+def shorten_page_names(bundle: Path, last: tuple[str, str] | None = None) -> int:
     """Rename the pages of every language of the Pagefind index in `bundle` (its fragment files
-    and their names in the page list); returns each page renamed as (Pagefind's name, the new
-    one), in the lists' order. With `last` (a URL and a name), the list's last page gets that
-    name if it has that URL."""
-    renamed = []
-    for index in languages(bundle):
-        renamed += _shorten(bundle, index, last)
+    and their names in the page list); returns the number of pages renamed. With `last` (a URL
+    and a name), the list's last page gets that name if it has that URL."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    renamed = 0
+    for language in entry["languages"].values():
+        renamed += _shorten(bundle, language["hash"], last)
     return renamed
 
 
-def languages(bundle: Path) -> list[str]:
-    """The hashes that name the page lists of the index in `bundle`, one per language."""
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    return [language["hash"] for language in entry["languages"].values()]
-
-
-def page_names(bundle: Path, index: str) -> list[str]:
-    """The names of the pages in the page list `index` of the index in `bundle`, in order."""
-    return [page[0] for page in _read_pages(bundle / f"pagefind.{index}.pf_meta")[1]]
-
-
-def _read_pages(meta_file: Path) -> tuple[list, list[list]]:
-    """A page list file's content, and the pages in it."""
+def _shorten(bundle: Path, index: str, last: tuple[str, str] | None) -> int:
+    meta_file = bundle / f"pagefind.{index}.pf_meta"
     meta = read(meta_file)
     pages = meta[1] if isinstance(meta, list) and len(meta) > 1 else None
     if not isinstance(pages, list) or not all(_is_page(page) for page in pages):
         raise BuildError(f"{meta_file}: not a page list of the form paperkg knows (Pagefind 1.6's)")
-    return meta, pages
-
-
-def _shorten(bundle: Path, index: str, last: tuple[str, str] | None) -> list[tuple[str, str]]:
-    meta_file = bundle / f"pagefind.{index}.pf_meta"
-    meta, pages = _read_pages(meta_file)
     if any(page[2] for page in pages):
-        return []  # fragments grouped into shared files (Pagefind's max_fragments): names are keys there
+        return 0  # fragments grouped into shared files (Pagefind's max_fragments): names are keys there
     fragments = bundle / "fragment"
     (fragments / index).mkdir(exist_ok=True)
     names = [base36(number) for number in range(len(pages))]
     if last is not None and pages and _fragment_url(fragments / f"{pages[-1][0]}.pf_fragment") == last[0]:
         names[-1] = last[1]
-    renamed = []
     for name, page in zip(names, pages, strict=True):  # a fragment holds its page's URL: one fragment per page
         new = f"{index}/{name}"
         os.rename(fragments / f"{page[0]}.pf_fragment", fragments / f"{new}.pf_fragment")
-        renamed.append((page[0], new))
         page[0] = new
     write(meta_file, meta)
-    return renamed
+    return len(pages)
 
 
 def _is_page(page: object) -> bool:

@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from mkdocs.structure.files import File
 
 from paperkg import tempfiles
 from paperkg.errors import BuildError
-from paperkg.pagefind_names import languages, page_names, shorten_page_names
+from paperkg.pagefind_names import shorten_page_names
 from paperkg.render.pages import Job
 from paperkg.render.sparql import ASSETS
 from paperkg.render.write import link_or_copy
@@ -53,9 +53,6 @@ KEPT = "search-index"  # under .paperkg/: the index's parts, each with the diges
 PER_INDEX = 16_000
 WORDS_URL, WORDS = "/~words/", "~words"  # a part's record of the words it lacks (split), its page name
 _MADE_FROM = "records.digest"  # in the kept index: the digest of the records all its parts were made from
-# Beside each kept part (N.pages): a line per page, its record's digest, Pagefind's name for its
-# fragment and the fragment's name in the part. The next run of the part starts from these.
-_PAGES = "pages"
 _ASIDE = "search-old-"  # under .paperkg/: index files replaced, to be deleted while Pagefind runs
 _SCRIPT = Path(__file__).with_name("search_index.mjs")
 PAGE_FILES = ("search.js", "search.css")  # the search page's own UI, from assets/
@@ -207,10 +204,9 @@ class Indexer:
     index: 1.74 GiB at most for the two parts at 30k; a run keeps about 1.3 cores busy, so one
     alone leaves the second core of a two-core machine idle once the pages are built). Each
     part is kept in the project's .paperkg/search-index/ with the digest of its records, made
-    again only when they change (from the kept fragments of its unchanged records: `_prepare`),
-    and the parts are put into each built site under site_dir/pagefind/ (hard links where the
-    file system allows). The split and the runs are all in background threads, which wait on
-    Pagefind most of the time."""
+    again only when they change, and the parts are put into each built site under
+    site_dir/pagefind/ (hard links where the file system allows). The split and the runs are
+    all in background threads, which wait on Pagefind most of the time."""
 
     def __init__(self, state_dir: Path, site_dir: Path, per_index: int = PER_INDEX, jobs: int = 1) -> None:
         self.records, self.kept, self.per_index = state_dir / RECORDS, state_dir / KEPT, per_index
@@ -245,12 +241,6 @@ class Indexer:
     def _made(self, number: int) -> Path:
         return self.kept / f"{number}.next"
 
-    def _pages(self, number: int, made: bool = False) -> Path:
-        return self.kept / f"{number}.{_PAGES}{'.next' if made else ''}"
-
-    def _links(self, number: int) -> Path:
-        return self.kept / f"{number}.links"
-
     def _kept(self, number: int) -> bool:
         return self._kept_dir(number) and self._stamp(number).read_text() == self.digests[number]
 
@@ -259,21 +249,18 @@ class Indexer:
         return self.kept / _MADE_FROM
 
     def start(self) -> None:
-        """Split the records, then start Pagefind on the parts whose records changed. The split
-        is made here, not in the background: Python code in two threads takes turns, and the
-        split took 3 s in a thread of a 30k update's build against 1.4 s alone."""
+        """Split the records and start Pagefind on the parts whose records changed."""
         self.started = time.perf_counter()
-        self._run(self._split)
-        self._thread = threading.Thread(target=self._run, args=(self._index,), name="pagefind", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(shutil.which("node"),), name="pagefind", daemon=True)
         self._thread.start()
 
-    def _run(self, step: Callable[[], None]) -> None:
+    def _run(self, node: str | None) -> None:
         try:
-            step()
+            self._index(node)
         except Exception as error:  # told by finish(), in the build's own thread
             self._failure = str(error) if isinstance(error, BuildError) else f"search index: {error!r}"
 
-    def _split(self) -> None:
+    def _index(self, node: str | None) -> None:
         self.records_digest = hashlib.sha256(self.data).hexdigest()
         if _read(self._made_from()) == self.records_digest and all(map(self._kept_dir, range(self.part_count))):
             self.data = b""  # the very records the kept parts were made from: not split again
@@ -282,22 +269,18 @@ class Indexer:
         self.data = b""
         self.digests = [hashlib.sha256(part).hexdigest() for part in self.parts]
         self.todo = [n for n in range(len(self.parts)) if not self._kept(n)]
-
-    def _index(self) -> None:
-        if self._failure is not None or not self.todo:
-            return
-        node = shutil.which("node")
-        if node is None:
+        if self.todo and node is None:
             self._failure = ("Node.js is needed to run Pagefind for the search index (`node` on PATH); "
                              "or turn search off (plugins: paperkg: search: false)")
             return
-        command = [node, str(_SCRIPT), str(pagefind_package())]
+        command = [node, str(_SCRIPT), str(pagefind_package())] if self.todo else []
         self.kept.mkdir(parents=True, exist_ok=True)
-        removing = self._remove_old()
+        removing = self._remove_old() if self.todo else None
         try:
             self._index_parts(command)
         finally:
-            removing.join()
+            if removing is not None:
+                removing.join()
 
     def _remove_old(self) -> threading.Thread:
         """Deleted while Pagefind runs: the site's copy of the index, which `install` puts in
@@ -325,82 +308,34 @@ class Indexer:
 
     def _index_part(self, command: list[str], number: int) -> None:
         try:
-            reused = self._prepare(number, reuse=True)
-            count = self._run_pagefind(command, number)
-            if count is not None and not self._holds_own(number, reused):
-                reused = self._prepare(number, reuse=False)  # a kept fragment's name is another page's now
-                count = self._run_pagefind(command, number)
-            self._links(number).unlink(missing_ok=True)
-            if count is None:  # failed or cancelled: nothing of it stays
-                shutil.rmtree(self._made(number), ignore_errors=True)
-                return
-            self._shape(number, reused)
-            with self._lock:
-                self._counts.append(count)
+            self._run_pagefind(command, number)
         except BaseException:
             with self._lock:  # the build fails: the other runs are of no use
                 self._stop()
             raise
 
-    def _prepare(self, number: int, reuse: bool) -> dict[str, str]:
-        """Start part `number`'s new index, with (`reuse`) the fragments of its kept index whose
-        records are unchanged, under Pagefind's names for them. Pagefind names its files by their
-        content and leaves a file it finds in place instead of compressing and writing it again:
-        at 30k, 33.9 against 40.8 CPU-seconds for an update's two parts (the bench_search
-        section). The Node script links them in before it indexes (`_links` lists them; Python
-        would take turns with the build's own code at every file). Pagefind never deletes: what
-        it does not name goes in `_shape`. Returns what is put there: Pagefind's name -> the
-        record's digest."""
-        made, reused, links = self._made(number), {}, []
-        shutil.rmtree(made, ignore_errors=True)
-        self._pages(number, made=True).unlink(missing_ok=True)
-        self._links(number).unlink(missing_ok=True)
-        kept = _read(self._pages(number)) if reuse and self._kept_dir(number) else None
-        if kept:
-            wanted = set(_digests(self.parts[number]))
-            source, target = self._part(number) / "fragment", made / "fragment"
-            for line in kept.splitlines():
-                digest, name, path = (line.split("\t") + ["", ""])[:3]
-                if digest in wanted and name and path:
-                    links.append(f"{source}/{path}.pf_fragment\t{target}/{name}.pf_fragment\n")
-                    reused[name] = digest
-        if links:
-            self._links(number).write_text("".join(links))
-        return reused
-
-    def _holds_own(self, number: int, reused: dict[str, str]) -> bool:
-        """Whether each page of the new index whose fragment was put in before the run has its
-        own record's. Pagefind lengthens a name two pages of one index would share, so a name
-        can pass from an unchanged record to a new one that comes first."""
-        if not reused:
-            return True
-        made = self._made(number)
-        names = [name for index in languages(made) for name in page_names(made, index)]
-        digests = _digests(self.parts[number])
-        return len(names) == len(digests) and all(reused.get(n, d) == d for n, d in zip(names, digests, strict=True))
-
-    def _run_pagefind(self, command: list[str], number: int) -> int | None:
-        """Run Pagefind on part `number`: the count of records it indexed, None when it did not
-        make the part."""
+    def _run_pagefind(self, command: list[str], number: int) -> None:
+        # Pagefind names its files by content and never deletes: start from an empty directory.
+        shutil.rmtree(self._made(number), ignore_errors=True)
         with self._lock:
             if self._cancelled:
-                return None
-            links = [str(self._links(number))] if self._links(number).is_file() else []
-            process = subprocess.Popen([*command, str(self._made(number)), *links], stdin=subprocess.PIPE,
+                return
+            process = subprocess.Popen([*command, str(self._made(number))], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             self._processes.add(process)
         out, err = process.communicate(self.parts[number])
         with self._lock:
             self._processes.discard(process)
             if self._cancelled:
-                return None
+                return
             if process.returncode:
                 message = " ".join(err.decode(errors="replace").split()) or f"exit code {process.returncode}"
                 which = f" (part {number + 1} of {self.part_count})" if self.part_count > 1 else ""
                 self._failure = f"Pagefind could not index {self.records}{which}: {message}"
                 self._stop()
-                return None
-        return int(out.split()[-1])
+                return
+            self._counts.append(int(out.split()[-1]))
+        self._shape(number)
 
     def _stop(self) -> None:
         """No more runs, and those going on killed; with the lock held."""
@@ -408,18 +343,11 @@ class Indexer:
         for process in self._processes:
             process.kill()
 
-    def _shape(self, number: int, reused: Collection[str]) -> None:
+    def _shape(self, number: int) -> None:
         """A part as the site serves it: short page names, and for the parts the search page
-        merges into the first, only their index files (the first's engine searches them). The
-        fragments `_prepare` put in that are no page of this index go."""
+        merges into the first, only their index files (the first's engine searches them)."""
         made = self._made(number)
-        renamed = shorten_page_names(made, last=(WORDS_URL, WORDS))
-        for name in reused:  # the others are renamed already
-            (made / "fragment" / f"{name}.pf_fragment").unlink(missing_ok=True)
-        digests = _digests(self.parts[number])
-        if len(renamed) == len(digests):  # else (pages of several languages) no fragment is reused
-            lines = (f"{digest}\t{name}\t{new}\n" for digest, (name, new) in zip(digests, renamed, strict=True))
-            self._pages(number, made=True).write_text("".join(lines))
+        shorten_page_names(made, last=(WORDS_URL, WORDS))
         if number > 0:
             for path in made.iterdir():
                 if path.is_file() and path.name != "pagefind-entry.json" and path.suffix != ".pf_meta":
@@ -443,9 +371,6 @@ class Indexer:
             if self._part(number).is_dir():
                 self._part(number).rename(aside / str(number))
             self._made(number).rename(self._part(number))
-            self._pages(number).unlink(missing_ok=True)
-            with contextlib.suppress(FileNotFoundError):  # none when no fragment can be reused
-                self._pages(number, made=True).rename(self._pages(number))
             self._stamp(number).write_text(self.digests[number])
         for path in self.kept.iterdir():  # parts of an index with more parts than this one
             number = path.name.split(".")[0]
@@ -480,11 +405,6 @@ class Indexer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-
-
-def _digests(part: bytes) -> list[str]:
-    """The digests of a part's records, in order."""
-    return [hashlib.sha256(line).hexdigest()[:32] for line in part.splitlines()]
 
 
 def _read(path: Path) -> str | None:

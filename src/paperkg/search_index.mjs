@@ -2,39 +2,20 @@
 // ({url, content, language, meta, filters}), through Pagefind's own Node API: Pagefind then
 // indexes the text paperkg hands it instead of reading and parsing every built HTML page.
 //
-//   node search_index.mjs PAGEFIND_PACKAGE_DIR OUTPUT_DIR [LINKS] < records.jsonl
+//   node search_index.mjs PAGEFIND_PACKAGE_DIR OUTPUT_DIR < records.jsonl
 //
-// LINKS lists files to put into OUTPUT_DIR first, a line "SOURCE<tab>TARGET" each (a hard link,
-// or a copy across file systems; a source not there is left out): fragments of an earlier index
-// under Pagefind's names for them, which Pagefind then leaves in place instead of writing again.
 // Any error is one line on stderr and exit code 1; the records' count goes to stdout.
-import { copyFileSync, linkSync, mkdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [packageDir, outputPath, linksPath] = process.argv.slice(2);
+const [packageDir, outputPath] = process.argv.slice(2);
 const IN_FLIGHT = 256; // records sent before waiting for their answers: bounded memory, a full pipe
 
 function fail(what, errors) {
   if (errors && errors.length) {
     process.stderr.write(`${what}: ${errors.join("; ")}\n`);
     process.exit(1);
-  }
-}
-
-if (linksPath) {
-  for (const line of readFileSync(linksPath, "utf8").split("\n")) {
-    if (!line) continue;
-    const [source, target] = line.split("\t");
-    mkdirSync(dirname(target), { recursive: true });
-    try {
-      linkSync(source, target);
-    } catch (error) {
-      if (error.code === "ENOENT") continue;
-      if (error.code !== "EXDEV" && error.code !== "EPERM") throw error;
-      copyFileSync(source, target);
-    }
   }
 }
 
