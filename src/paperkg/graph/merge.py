@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -57,6 +57,12 @@ class Shards(Protocol):
     def name_keys(self) -> Iterable[tuple[str, str]]: ...  # (name key, person IRI) of every person
 
 
+def name_keys_in(store: Store, iris: Iris) -> Iterator[tuple[str, str]]:
+    """(name key, person IRI) of every person in `store`."""
+    for quad in store.quads_for_pattern(None, iris.ax.nameKey, None):
+        yield quad.object.value, quad.subject.value
+
+
 class PersonIndex:
     """Name key -> person node, and the slugs in use, read from the store once per merge."""
 
@@ -67,12 +73,7 @@ class PersonIndex:
         self.touched = set() if touched is None else touched  # the persons added or removed
         self.by_key: dict[str, NamedNode] = {}
         self.slugs: set[str] = set()
-        if shards is None:
-            quads = store.quads_for_pattern(None, iris.ax.nameKey, None)
-            found = ((quad.object.value, quad.subject.value) for quad in quads)
-        else:
-            found = shards.name_keys()
-        for key, iri in found:
+        for key, iri in name_keys_in(store, iris) if shards is None else shards.name_keys():
             self.by_key[key] = NamedNode(iri)
             self.slugs.add(iris.relative(iri).split("/")[1])
 

@@ -27,6 +27,7 @@ from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 
 from paperkg import taxonomy, tempfiles
 from paperkg.errors import GraphError
+from paperkg.graph.merge import name_keys_in
 from paperkg.graph.namespaces import PROV, Iris
 from paperkg.graph.topics import taxonomy_triples
 from paperkg.ids import id_month
@@ -167,10 +168,9 @@ class TurtleWriter:
         an update touches rather than every triple the store holds: an author shard has
         thousands of persons. Each text must be `regular`."""
         changed: dict[str, dict[str, str | None]] = defaultdict(dict)
+        touched = Store()  # the subjects' triples alone
         for iri in subjects:
-            changed[self.shard(iri)][f"<{iri}>"] = None
-        touched = Store()
-        for iri in subjects:
+            changed[self.shard(iri)][f"<{iri}>"] = None  # no block, unless the store has triples of it
             touched.extend(store.quads_for_pattern(NamedNode(iri), None, None, DefaultGraph()))
         for subject, block in self._blocks(sorted_ntriples(touched)):
             changed[self.shard(subject[1:-1])][subject] = block
@@ -328,8 +328,7 @@ class PartialGraph:
             keys = self.writer.header + b"".join(b'%s ax:nameKey "%s" .\n' % pair for pair in found)
             for quad in parse(keys, format=RdfFormat.TURTLE, base_iri=self.iris.base):
                 yield quad.object.value, quad.subject.value
-        for quad in self.store.quads_for_pattern(None, self.iris.ax.nameKey, None):
-            yield quad.object.value, quad.subject.value
+        yield from name_keys_in(self.store, self.iris)
 
     def named_elsewhere(self, node: NamedNode) -> bool:
         """Whether a shard not read names the person `node`: its IRI, as the shards write it
