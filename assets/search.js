@@ -1,16 +1,16 @@
-// The search page: Pagefind's JS API with a small UI of our own. Pagefind's own UIs load every
-// filter's data when they start (about 190 kB gzipped on a 30,000-paper site, before the first
-// result); here the topic and year filters load only when a reader opens them, so a first
-// search downloads just Pagefind's engine, its page list and the chunks the words need.
+// The search page: a small UI over the site's own index (search-engine.js). A first search
+// downloads the index's list of word chunks, the chunks its words need and the fragments of the
+// first results; the topic and year filters load only when a reader opens them.
 //
-// <div id="paperkg-search" data-engine="../pagefind/pagefind.js" data-parts="part-1/ part-2/"> holds
-// the UI; ?q=words searches at once. A large site's index comes in parts, each a Pagefind index
-// beside pagefind.js (the first is in its own directory): they are merged into one search here.
-// Text from the feeds reaches the page through textContent only; Pagefind's excerpts are
-// already escaped, with <mark> around the matched words.
+// <div id="paperkg-search" data-index="../search-index/"> holds the UI; ?q=words searches at
+// once. Text from the feeds reaches the page through textContent only, the matched words of a
+// snippet inside <mark> elements made here.
+import { excerpt, openIndex } from "./search-engine.js";
+
 const root = document.getElementById("paperkg-search");
-const SHOWN = 5; // results shown at first and added by "More results": each one fetches a fragment
+const SHOWN = 5; // results shown at first and added by "More results": each may fetch a fragment
 const FILTERS = [["topic", "Topic"], ["year", "Year"]];
+const DEBOUNCE = 150; // ms: typing does not search at every key
 
 const make = (tag, attributes = {}, text = "") => {
   const element = document.createElement(tag);
@@ -19,16 +19,10 @@ const make = (tag, attributes = {}, text = "") => {
   return element;
 };
 
-// Pagefind finds its index beside pagefind.js, and links results under the directory that holds it.
-// It searches in this page, not in its Web Worker: the worker's script is 43 kB more for a first
-// search to download (an eighth of it on a 30,000-paper site), and a search decodes only a few chunks.
-const engineUrl = new URL(root.dataset.engine, document.baseURI);
-const engine = import(engineUrl.href).then(async (pagefind) => {
-  await pagefind.options({ noWorker: true });
-  const others = (root.dataset.parts || "").split(" ").filter(Boolean);
-  await Promise.all(others.map((part) => pagefind.mergeIndex(new URL(part, engineUrl).pathname)));
-  return pagefind;
-});
+// The records' URLs are from the site's root, the directory that holds the index's.
+const indexUrl = new URL(root.dataset.index, document.baseURI);
+const siteRoot = new URL("../", indexUrl);
+const engine = openIndex(indexUrl);
 const form = make("form", { role: "search", class: "paperkg-search__form" });
 const input = make("input", { type: "search", name: "q", placeholder: "Search papers, authors, topics",
                               "aria-label": "Search", autocomplete: "off" });
@@ -40,8 +34,10 @@ const more = make("button", { type: "button", class: "paperkg-search__more md-bu
 root.replaceChildren(form, panels, message, list, more);
 
 const chosen = Object.fromEntries(FILTERS.map(([name]) => [name, new Set()]));
-let allFilters = null; // Pagefind's filter data, loaded when a filter panel is first opened
+let allFilters = null; // each filter's values and counts, loaded when a filter panel is first opened
 let found = [];
+let searched = ""; // the words of the results shown
+let latest = 0; // the newest search: an older one that ends later shows nothing
 
 for (const [name, label] of FILTERS) {
   const panel = make("details", { class: "paperkg-search__filter", "data-filter": name });
@@ -52,8 +48,7 @@ for (const [name, label] of FILTERS) {
 
 async function loadFilters() {
   if (allFilters) return;
-  const pagefind = await engine;
-  allFilters = await pagefind.filters();
+  allFilters = await (await engine).filters();
   for (const panel of panels.querySelectorAll("details")) {
     const name = panel.dataset.filter;
     const values = Object.keys(allFilters[name] || {}).sort();
@@ -74,8 +69,9 @@ async function loadFilters() {
 async function search() {
   const term = input.value.trim();
   const filters = Object.fromEntries(Object.entries(chosen).filter(([, values]) => values.size)
-    .map(([name, values]) => [name, { any: [...values] }]));
+    .map(([name, values]) => [name, [...values]]));
   const filtered = Object.keys(filters).length > 0;
+  const mine = ++latest;
   if (!term && !filtered) {
     found = [];
     message.textContent = "";
@@ -83,11 +79,12 @@ async function search() {
     more.hidden = true;
     return;
   }
-  const pagefind = await engine;
-  const answer = await pagefind.debouncedSearch(term || null, { filters }, 250);
-  if (answer === null) return; // a newer search has started
-  // A part's last page holds the site's words it lacks (paperkg's search.split), never a result.
-  found = answer.results.filter((result) => !result.id.endsWith("/~words"));
+  await new Promise((resolve) => setTimeout(resolve, DEBOUNCE));
+  if (mine !== latest) return;
+  const results = await (await engine).search(term, filters);
+  if (mine !== latest) return; // a newer search has started
+  found = results;
+  searched = term;
   const what = term ? ` for “${term}”` : "";
   message.textContent = found.length ? `${found.length} result${found.length === 1 ? "" : "s"}${what}`
                                      : `No results${what}`;
@@ -98,17 +95,19 @@ async function search() {
 async function show() {
   const next = found.slice(list.children.length, list.children.length + SHOWN);
   const shownFor = found;
-  const items = await Promise.all(next.map((result) => result.data()));
+  const index = await engine;
+  const items = await Promise.all(next.map((result) => index.record(result.number)));
   if (shownFor !== found) return; // the reader searched again meanwhile
   for (const item of items) {
     const title = make("p", { class: "paperkg-search__title" });
-    title.append(make("a", { href: item.url }, item.meta.title || item.url));
+    title.append(make("a", { href: new URL(item.url.replace(/^\//, ""), siteRoot).href }, item.title || item.url));
     const entry = make("li", { class: "paperkg-search__result" });
     entry.append(title);
-    if (item.meta.authors) entry.append(make("p", { class: "paperkg-search__authors" }, item.meta.authors));
-    const excerpt = make("p", { class: "paperkg-search__excerpt" });
-    excerpt.innerHTML = item.excerpt; // Pagefind escapes the text and marks the words
-    entry.append(excerpt);
+    if (item.authors) entry.append(make("p", { class: "paperkg-search__authors" }, item.authors));
+    const snippet = make("p", { class: "paperkg-search__excerpt" });
+    snippet.append(...excerpt(item.text, searched).map((piece) =>
+      piece.marked ? make("mark", {}, piece.text) : document.createTextNode(piece.text)));
+    entry.append(snippet);
     list.append(entry);
   }
   more.hidden = list.children.length >= found.length;

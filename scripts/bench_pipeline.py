@@ -6,18 +6,18 @@ Per size, in one run on one machine:
    reader: `paperkg ingest` (read, merge, write the graph files).
 2. `paperkg -v build` from scratch: each stage's wall time and its own peak RSS as the build
    logs them (graph load, views, render, dataset dumps, twins, writing Markdown, MkDocs' own
-   work, the Pagefind search index), and the peak RSS of the command's largest process.
+   work, the search index), and the peak RSS of the command's largest process.
 3. A bare `mkdocs build` of exactly the same docs_dir (Markdown and static files) with the same
    theme and settings but without the paperkg plugin: the floor MkDocs itself sets.
 4. The incremental case: one more API page (scripts/update_page.py: 10 new papers by new and
    existing authors, 5 new versions of existing papers) ingested, then `paperkg build` again;
    the pages it changed.
 5. The first search: the built site served on loopback, the search page opened in headless
-   Chromium, a word of a paper's title searched; the bytes Pagefind downloaded for it.
+   Chromium, a word of a paper's title searched; the bytes the search page downloaded for it.
 6. Optionally `paperkg serve`: seconds until the site answers over HTTP.
 
 Every command runs in a fresh process under a small wrapper that reports the peak RSS of its
-largest process, Pagefind's indexer included.
+largest process, the search index's included.
 Prints the figures and writes its section of BENCHMARKS.md between
 `<!-- bench_pipeline:start -->` and `<!-- bench_pipeline:end -->`.
 
@@ -46,7 +46,7 @@ from pathlib import Path
 
 import yaml
 
-from paperkg.search import PER_INDEX
+from paperkg.search import OUTPUT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_store import code_version  # noqa: E402
@@ -63,7 +63,7 @@ WORKER = re.compile(r"^paperkg: worker\s+peak RSS (\d+) MiB", re.MULTILINE)
 CHANGED = re.compile(r"html\s+(full|incremental) build: (\d+) pages changed")
 # Runs a command and reports the peak RSS (KiB) of its largest process: RUSAGE_CHILDREN of a fresh process
 # covers that command only. The wrapper is a child subreaper (Linux), so processes left to it are waited for and
-# counted too: Pagefind's indexer, which the Node script that starts it does not wait for.
+# counted too.
 WRAPPER = ADOPT + """
 import resource, subprocess, sys
 code = subprocess.run(sys.argv[1:]).returncode
@@ -171,17 +171,17 @@ def serve_startup(project: Path, limit: float, server: str = "paperkg") -> float
 
 
 def first_search(site: Path, term: str) -> tuple[int, int, int]:
-    """Bytes and files a first search of `term` on the search page fetches (Pagefind's engine and
-    index, and the page's own search UI): as served here (no compression), and as a host that
-    gzips its responses would send them (GitHub Pages, GitLab Pages and most others do;
-    Pagefind's index files are gzipped already)."""
+    """Bytes and files a first search of `term` on the search page fetches (its engine and UI,
+    and the index's files): as served here (no compression), and as a host that gzips its
+    responses would send them (GitHub Pages, GitLab Pages and most others do; the index's word
+    chunks are deflated already)."""
     from playwright.sync_api import sync_playwright
 
     with serve_directory(site) as origin, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()
         fetched: list[bytes] = []
-        searching = ("/pagefind/", "/search.js", "/search.css")
+        searching = ("/search-index/", "/search.js", "/search-engine.js", "/search.css")
         page.on("response", lambda r: fetched.append(r.body()) if any(p in r.url for p in searching) else None)
         page.goto(origin + "search/?q=" + term)
         page.wait_for_selector(".paperkg-search__result", timeout=120_000)
@@ -215,7 +215,7 @@ def measure(papers: int, seed: int, work: Path, bare: bool, serve: bool) -> Size
     print("; first search ...", end="", flush=True)
     title = re.search(r"<h1[^>]*>(?:<span[^>]*>)?([^<]+)", (next((site / "paper").rglob("index.html"))).read_text())
     result.search_bytes, result.search_gzip, result.search_files = first_search(site, title.group(1).split()[0])
-    result.index_bytes = sum(p.stat().st_size for p in (site / "pagefind").rglob("*") if p.is_file())
+    result.index_bytes = sum(p.stat().st_size for p in (site / OUTPUT).rglob("*") if p.is_file())
     print(f" {result.search_bytes / 1000:.0f} kB ({result.search_gzip / 1000:.0f} kB gzipped)", end="", flush=True)
 
     if bare:
@@ -318,7 +318,7 @@ def report(results: list[SizeResult], seed: int, commit: str | None = None) -> s
         f"({big.search_bytes / 1000:.0f} kB).",
         "",
         f"Where the time and memory go at {big.papers:,} papers. *Largest process* is the peak RSS of the "
-        "largest of a command's processes, Pagefind's indexer included. Full build, each stage's own peak RSS in "
+        "largest of a command's processes, the search index's included. Full build, each stage's own peak RSS in "
         "the build's main process: " + stage_list(big.stages, with_peak=True)
         + f"; the MkDocs workers' peak RSS {worker_peak(big.build.output)}. Incremental build "
         f"({big.update_changed:,} pages changed): " + stage_list(big.update_stages) + ".",
@@ -334,10 +334,10 @@ def report(results: list[SizeResult], seed: int, commit: str | None = None) -> s
         "(it pickles the views while MkDocs builds the pages), and *link* the wait for the twins put "
         "into the built site alongside; *MkDocs' own* is the rest of `mkdocs build` "
         "(the theme's page template, Markdown to HTML for the pages paperkg gives no HTML, copying static "
-        "files) and *search index* is the wait for Pagefind, which indexes paperkg's records alongside the build "
-        f"in parts of at most {PER_INDEX:,} records, as many at once as the build has processes (the first "
-        "search is the search page's own UI, "
-        "merging the parts; its filters load when opened). Pages/s = Markdown "
+        "files) and *search index* is the wait for the index made from paperkg's search records alongside "
+        "the build, in a process of its own (`search_files.py`; the first search is the search page's own "
+        "engine and UI, the index's list of word chunks, the chunks of the word searched and the fragments of the "
+        "first five results; the filters load when opened). Pages/s = Markdown "
         "pages / (ingest + build). The bare build has the same docs_dir and theme without the paperkg plugin, "
         "so it renders nothing and indexes nothing.",
     ]

@@ -30,9 +30,8 @@ HEADER = (
 
 
 # Python source for measuring scripts run with `python -c`. ADOPT makes the script a child
-# subreaper (Linux): processes its children leave behind are handed to it, such as Pagefind's
-# indexer, which the Node script that starts it does not wait for. REAP waits for them all, so
-# that RUSAGE_CHILDREN counts them too.
+# subreaper (Linux): processes its children leave behind are handed to it. REAP waits for them
+# all, so that RUSAGE_CHILDREN counts them too.
 ADOPT = "import ctypes\nctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
 REAP = "import os\nwhile True:\n    try:\n        os.wait()\n    except ChildProcessError:\n        break\n"
 

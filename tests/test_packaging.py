@@ -26,7 +26,7 @@ def test_wheel_ships_and_finds_the_bundled_defaults(tmp_path: Path) -> None:
     # the SPARQL page's front end, and the engine installed from npm by package-lock.json
     assert {f"paperkg/_bundled/assets/{p.name}" for p in (ROOT / "assets").iterdir()} <= names
     assert {"paperkg/_bundled/oxigraph/web.js", "paperkg/_bundled/oxigraph/web_bg.wasm"} <= names
-    assert "paperkg/search_index.mjs" in names  # hands the search records to Pagefind's Node API
+    assert {"paperkg/_bundled/assets/search-engine.js", "paperkg/search_files.py"} <= names  # the search index
 
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)

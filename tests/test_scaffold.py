@@ -3,7 +3,6 @@ GitLab whose every `paperkg` command line is one the CLI accepts."""
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import shutil
@@ -21,7 +20,6 @@ from paperkg.config import load_project
 from paperkg.gitrepo import GITATTRIBUTES, MERGE_DRIVER, merge_driver_command
 from paperkg.harvest.run import HarvestSettings
 from paperkg.plugin import without_pages
-from paperkg.scaffold import PAGEFIND_VERSION
 
 ROOT = Path(__file__).parent.parent
 GITHUB = ".github/workflows/update.yml"
@@ -109,7 +107,7 @@ def test_github_workflow_is_a_daily_update_and_publish(scaffolded: Path) -> None
     assert workflow["permissions"]["contents"] == "write"
     (job,) = workflow["jobs"].values()
     uses = [step.get("uses", "") for step in job["steps"]]
-    assert "actions/checkout@v4" in uses and "actions/setup-python@v5" in uses and "actions/setup-node@v4" in uses
+    assert "actions/checkout@v4" in uses and "actions/setup-python@v5" in uses
     checkout = job["steps"][uses.index("actions/checkout@v4")]
     assert checkout["with"]["fetch-depth"] == 0
     assert [line for line in run_lines(workflow) if line.startswith("paperkg update")] == ["paperkg update --publish"]
@@ -186,12 +184,12 @@ def test_every_paperkg_command_in_the_ci_files_and_readme_is_real(scaffolded: Pa
     assert f'git config merge.paperkg.driver "{MERGE_DRIVER}"' in readme
 
 
-def test_the_ci_installs_the_pagefind_package_json_pins(scaffolded: Path) -> None:
-    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["pagefind"]
-    assert PAGEFIND_VERSION == pinned
+def test_the_ci_installs_paperkg_alone(scaffolded: Path) -> None:
+    """The search index is paperkg's own: no Node.js, no npm package for it."""
     for name in (GITHUB, GITLAB):
-        installs = re.findall(r"npm install -g pagefind@(\S+)", (scaffolded / name).read_text())
-        assert installs == [pinned], name
+        text = (scaffolded / name).read_text()
+        assert "npm install" not in text and "pagefind" not in text.lower(), name
+        assert 'pip install "$PAPERKG_SPEC"' in text, name
 
 
 # --- mkdocs.yml -------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from lxml import html
 from rdflib.compare import isomorphic
 
+from paperkg import search
 from paperkg.cli import main
 from paperkg.graph.store import data_files
 from tests.conftest import free_port
@@ -352,7 +353,7 @@ def test_a_users_source_date_epoch_wins(tmp_path: Path) -> None:
 
 def test_a_build_with_nothing_changed_keeps_pages_and_search_index(tmp_path: Path) -> None:
     directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
-    index, docs = directory / "public" / "pagefind", directory / "site"
+    index, docs = directory / "public" / "search-index", directory / "site"
     sitemap = (directory / "public" / "sitemap.xml").read_bytes()
     times = lambda root: {p: p.stat().st_mtime_ns for p in root.rglob("*")}  # noqa: E731
     before, markdown = times(index), times(docs)
@@ -363,7 +364,7 @@ def test_a_build_with_nothing_changed_keeps_pages_and_search_index(tmp_path: Pat
 
     # the project moved elsewhere (another checkout, a CI workspace): what it is made from did not change
     directory = directory.rename(tmp_path / "moved")
-    index, docs = directory / "public" / "pagefind", directory / "site"
+    index, docs = directory / "public" / "search-index", directory / "site"
     before, markdown = times(index), times(docs)
     output = run("-v", "build", "--project", directory)
     assert "generated files stand" in output and "the index stands" in output
@@ -396,16 +397,14 @@ def test_a_failed_search_index_is_one_line_and_keeps_the_last_index(tmp_path: Pa
     directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
     kept = {p: p.read_bytes() for p in (directory / ".paperkg" / "search-index").rglob("*") if p.is_file()}
     assert kept
-    broken = tmp_path / "bin"
-    broken.mkdir()
-    (broken / "node").write_text("#!/bin/sh\necho 'out of memory' >&2\nexit 3\n")
-    (broken / "node").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{broken}{os.pathsep}{os.environ['PATH']}")
+    failing = "import sys; sys.stderr.write('MemoryError: out of memory\\n'); sys.exit(3)"
+    monkeypatch.setattr(search, "MAKER", (sys.executable, "-c", failing))
     run("ingest", "--project", directory, FIXTURES / "arxiv-api" / "2026" / "id_1707.08567_s0_m100.xml")
     result = CliRunner().invoke(main, ["build", "--project", str(directory)])
     assert result.exit_code == 1
     (line,) = result.output.strip().splitlines()
-    assert line.startswith("paperkg: error: Pagefind could not index ") and line.endswith(": out of memory")
+    assert line == ("paperkg: error: the search index could not be made from "
+                    f"{directory.resolve() / '.paperkg' / search.RECORDS}: MemoryError: out of memory")
     assert {p: p.read_bytes() for p in (directory / ".paperkg" / "search-index").rglob("*") if p.is_file()} == kept
 
 

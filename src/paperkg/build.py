@@ -41,7 +41,6 @@ from paperkg.views import Queries, SiteView, build_views, patched_views, reuse
 
 log = logging.getLogger("paperkg")
 SEARCH_PAGE = "search/index.md"
-SEARCH_PART = search.PER_INDEX  # by this name: inside PageSettings, `search` is a field
 DATASET_FILES = (dataset.DUMP_NT, dataset.DUMP_TTL, dataset.VOID)
 DUMP_SEGMENTS = "dump-segments"  # under .paperkg/: the N-Triples dump's deflated segments, kept
 
@@ -74,8 +73,7 @@ class PageSettings:
     home: bool
     sparql: bool = True
     search: bool = True
-    search_part: int = SEARCH_PART  # records in one part of the search index at most
-    jobs: int = 1  # processes that render the pages, and Pagefind runs at once at most
+    jobs: int = 1  # processes that render the pages
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,7 @@ class Generated:
     heads: dict[str, str]  # page path under docs_dir -> what its HTML head gets
     twins: WriteReport  # the entity twins, in the twins directory
     twins_dir: Path
-    search: search.Indexer | None = None  # Pagefind, indexing the search records alongside the build
+    search: search.Indexer | None = None  # the search index, made from the records alongside the build
     bodies_dir: Path | None = None  # the entity pages' HTML, when paperkg's HTML templates make it
     saving: parallel.Background | None = None  # the child keeping paperkg.state for the next build
 
@@ -172,9 +170,9 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
         indexer = None
         if settings.search:  # the page, and its index made from the records while the pages are built
             search.update_records(records, pages, config, None if kept is None else {page for page, _, _ in to_render})
-            indexer = search.Indexer(state_dir, Path(config.site_dir), settings.search_part, jobs)
-            parts = [search.part_path(n) for n in range(1, indexer.part_count)]
-            one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS, parts=parts)
+            indexer = search.Indexer(state_dir, Path(config.site_dir))
+            one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS,
+                                                        index=search.OUTPUT + "/")
             one_off.update(search.asset_files())
             indexer.start()
 
@@ -224,7 +222,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
             keeping = Kept(recipe, graph.epoch, graph.files, graph.located, graph.authoring)
             saving = parallel.Background(lambda: state.save(state_dir, keeping, site, graph.summaries))
         except BaseException:
-            if indexer is not None:  # Pagefind must not outlive a failed build
+            if indexer is not None:  # the index's process must not outlive a failed build
                 indexer.cancel()
             raise
         log.info(
@@ -275,7 +273,7 @@ def _same_files(kept: Kept, found: list[triples.Source]) -> bool:
 
 
 def _start_search(state_dir: Path, site_dir: Path, settings: PageSettings) -> search.Indexer:
-    indexer = search.Indexer(state_dir, site_dir, settings.search_part, settings.jobs)
+    indexer = search.Indexer(state_dir, site_dir)
     indexer.start()
     return indexer
 
@@ -303,7 +301,7 @@ def pages_fingerprint(config: MkDocsConfig, settings: PageSettings) -> str:
     digest = hashlib.sha256()
     digest.update(repr((config.site_url, config.site_name, docs_dir, config.use_directory_urls,
                         bodies.usable(config, settings.templates_dir), settings.page_size, settings.home,
-                        settings.sparql, settings.search, settings.search_part, version("pyoxigraph"),
+                        settings.sparql, settings.search, version("pyoxigraph"),
                         version("jinja2"), version("markdown"), version("mkdocs"))).encode())
     roots = [settings.templates_dir, settings.graph_dir / "queries", Path(__file__).parent,
              *map(bundled, ("templates", "queries", "vocab.ttl", "assets", "oxigraph"))]

@@ -17,7 +17,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from paperkg.build import SEARCH_PAGE, SEARCH_PART, PageSettings, generate_pages, put_twins, stage
+from paperkg.build import SEARCH_PAGE, PageSettings, generate_pages, put_twins, stage
 from paperkg.errors import PaperkgError
 from paperkg.parallel import Background
 from paperkg.partials import share_navigation
@@ -72,11 +72,8 @@ class PaperkgConfig(base.Config):
     sparql = c.Type(bool, default=True)
     """Generate the SPARQL page (sparql/index.md), which queries the graph in the browser."""
     search = c.Type(bool, default=True)
-    """Generate the search page (search/index.md) and index the built site with Pagefind."""
-    search_part = PositiveInt(default=SEARCH_PART)
-    """Records (papers, topics, author lists) in one part of the search index at most. Pagefind
-    holds a part in memory while it indexes it, about 100 kB a record; the search page merges
-    the parts."""
+    """Generate the search page (search/index.md) and the site's search index."""
+    search_part = c.Deprecated(message="The search index no longer comes in parts: leave it out.", removed=True)
     harvest = c.SubConfig(HarvestConfig)
     """Where and how politely to harvest, and the queries to keep up to date."""
 
@@ -127,7 +124,6 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             home=self.config.home,
             sparql=self.config.sparql,
             search=self.config.search,
-            search_part=self.config.search_part,
             jobs=self.jobs or os.cpu_count() or 1,
         )
 
@@ -187,14 +183,14 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         if indexer is None:
             return
         try:
-            with stage("search"):  # waiting for Pagefind, which ran alongside the build
+            with stage("search"):  # waiting for the index, made alongside the build
                 seconds = indexer.finish()
                 installed = indexer.install()
         except PaperkgError as error:
             raise PluginError(str(error)) from None
         if seconds is not None:
-            log.info("search   %d pages indexed in %.1f s (%d of the index's %d parts), alongside the build",
-                     indexer.count, seconds, len(indexer.todo), len(indexer.parts))
+            log.info("search   %d pages indexed in %.1f s alongside the build, %d of the index's files written",
+                     indexer.count, seconds, indexer.written)
         elif not installed:
             log.info("search   the searchable pages did not change: the index stands")
 

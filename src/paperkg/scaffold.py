@@ -15,8 +15,6 @@ from paperkg.resources import bundled
 
 log = logging.getLogger(__name__)
 
-# The Pagefind the CI installs: the version package.json pins (and paperkg's search stage names).
-PAGEFIND_VERSION = "1.6.0"
 # What the CI installs: the paperkg that wrote the files (the user edits it: paperkg is not on PyPI yet).
 PAPERKG_SPEC = f"paperkg=={__version__}"
 
@@ -146,7 +144,6 @@ Override any page template by putting a file of the same name in `templates/`.
 Both files install paperkg from `PAPERKG_SPEC` at their top. paperkg is not on PyPI yet: until
 it is, set `PAPERKG_SPEC` to a paperkg wheel (its URL, for example a release asset). A
 plain git URL does not install: paperkg's wheel bundles files that its build gets from npm.
-The site's search index needs Pagefind, which both install with npm.
 
 ### GitHub
 
@@ -232,13 +229,8 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 20
-      - name: Install paperkg, and Pagefind for the search index
-        run: |
-          pip install "$PAPERKG_SPEC"
-          npm install -g pagefind@@PAGEFIND_VERSION@
+      - name: Install paperkg
+        run: pip install "$PAPERKG_SPEC"
       - name: Commit as github-actions[bot]
         run: |
           git config user.name "github-actions[bot]"
@@ -267,10 +259,8 @@ GITLAB_CI = """\
 # - Build > Pipeline schedules: a daily schedule on the default branch, e.g. "17 5 * * *".
 # - mkdocs.yml: site_url = the address Deploy > Pages shows.
 
-# Python and Node.js in one image (a community image: python:3.11 with Debian's nodejs and npm,
-# `apt-get install -y nodejs npm`, does the same, more slowly).
 default:
-  image: nikolaik/python-nodejs:python3.11-nodejs20
+  image: python:3.11
 
 variables:
   # The paperkg to install. paperkg is not on PyPI yet: until it is, set this to the URL of a
@@ -280,7 +270,6 @@ variables:
 .paperkg:
   before_script:
     - pip install "$PAPERKG_SPEC"
-    - npm install -g pagefind@@PAGEFIND_VERSION@  # the search index
 
 update:
   extends: .paperkg
@@ -314,7 +303,7 @@ def scaffold(directory: Path, name: str | None = None) -> list[Path]:
     slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-") or "papers"
 
     def ci(text: str) -> str:
-        return text.replace("@PAPERKG_SPEC@", PAPERKG_SPEC).replace("@PAGEFIND_VERSION@", PAGEFIND_VERSION)
+        return text.replace("@PAPERKG_SPEC@", PAPERKG_SPEC)
 
     files = {
         "mkdocs.yml": MKDOCS_YML.format(name_yaml=json.dumps(name), slug=slug),

@@ -1,0 +1,204 @@
+"""The site's own search index: the search records (search.py) made into small static files
+that the search page's engine (assets/search-engine.js) fetches a few at a time.
+
+Why not Pagefind: an update must be fast and its index the same bytes as a full build's. Pagefind
+has no way to index only what changed (Pagefind/pagefind#71, open), so an update had it make the
+whole index again, 37 CPU-seconds at 30,000 papers; these files take a few seconds of Python, in
+a child process beside the build.
+
+The format (version FORMAT), under site_dir/search-index/:
+- `index.json`: {"format", "records": N, "version": digest of the other files, "chunks": the
+  first word of each word chunk, in order, "fragments": their count, "per_fragment"}.
+- `w/<i>.bin`: word chunk i, zlib-deflated: for each word, in UTF-16 order (JavaScript's string
+  order, in which the engine looks a word up among the chunks' first words): varint byte length,
+  the word in UTF-8, varint count n, n varints (the records' numbers, each as its difference to
+  the one before), then n bytes (each record's weight for the word: its occurrences, a title's
+  counted TITLE_WEIGHT times more, at most 255).
+- `f/<b>.json`: records b*PER_FRAGMENT onwards, [url, title, authors, text] each: what a result
+  shows, its snippet made from the text (the record's content without the title and authors
+  it starts with).
+- `filters.json`: {filter: {value: [record numbers as differences]}}, loaded when a reader
+  opens the filters.
+A record's number is its place in the records, sorted by URL. Words are made by `words` here
+and by the engine alike: lower case, compatibility-decomposed, marks dropped, runs of letters
+and digits.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import json
+import operator
+import re
+import shutil
+import sys
+import unicodedata
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Collection
+from pathlib import Path
+
+from paperkg import tempfiles
+from paperkg.render.write import link_or_copy
+
+FORMAT = 1
+OUTPUT = "search-index"  # under site_dir/: the search page's engine looks for it there
+PER_FRAGMENT = 4  # records to a fragment file: the first results fetch a few small files
+CHUNK_POSTINGS = 20_000  # postings to a word chunk, about
+TITLE_WEIGHT = 3
+DIGEST = "records.digest"  # beside a kept index: the digest of the records it was made from
+_WORD = re.compile(r"[^\W_]+")
+_MARKS = {"Mn", "Mc", "Me"}
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_VARINT = [bytes([n]) if n < 0x80 else bytes([n & 0x7F | 0x80, n >> 7]) if n < 0x4000
+           else bytes([n & 0x7F | 0x80, n >> 7 & 0x7F | 0x80, n >> 14]) for n in range(1 << 16)]
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as the index holds them (the engine's `words` makes the same): the
+    runs of letters and digits of the text decomposed for compatibility, lower-cased and
+    without its marks (`É` is `e`, `ﬁ` is `fi`, `𝐀` is `a`)."""
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    decomposed = unicodedata.normalize("NFKD", text).lower()
+    bmp, astral = _marks()
+    decomposed = bmp.sub("", decomposed)
+    if _ASTRAL.search(decomposed):  # the class of the marks past it is slow: only when needed
+        decomposed = astral.sub("", decomposed)
+    return _WORD.findall(decomposed)
+
+
+@functools.cache
+def _marks() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Every combining mark (Unicode categories Mn, Mc, Me), to drop: those of the Basic
+    Multilingual Plane, and those past it."""
+    points = itertools.chain(range(0x20000), range(0xE0000, 0xE0200))  # no marks elsewhere
+    marks = [chr(point) for point in points if unicodedata.category(chr(point)) in _MARKS]
+    return (re.compile("[" + "".join(re.escape(mark) for mark in marks if mark <= "\uffff") + "]+"),
+            re.compile("[" + "".join(re.escape(mark) for mark in marks if mark > "\uffff") + "]+"))
+
+
+def index_files(records: list[bytes]) -> dict[str, bytes]:
+    """Every file of the index (its path under OUTPUT), from the records as JSON lines sorted
+    by URL: the same records, the same bytes."""
+    postings: dict[str, list[int]] = defaultdict(list)  # word -> record, weight, record, weight ...
+    fragments: list[str] = []
+    filters: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for number, line in enumerate(records):
+        record = json.loads(line)
+        title = record["meta"]["title"]
+        weights = Counter(words(record["content"]))
+        for word in words(title):
+            weights[word] += TITLE_WEIGHT
+        if max(weights.values(), default=0) > 255:
+            weights = Counter({word: min(weight, 255) for word, weight in weights.items()})
+        for word, weight in weights.items():
+            postings[word] += (number, weight)
+        for name, values in record["filters"].items():
+            for value in dict.fromkeys(values):  # once each
+                filters[name][value].append(number)
+        authors, text = record["meta"].get("authors", ""), record["content"]
+        shown = f"{title} {authors} " if authors else f"{title} "
+        if text.startswith(shown):  # a result shows its title and authors apart: its snippet is from the rest
+            text = text[len(shown):]
+        fragments.append(json.dumps([record["url"], title, authors, text], ensure_ascii=False, separators=(",", ":")))
+    files: dict[str, bytes] = {}
+    firsts: list[str] = []
+    chunk, size = bytearray(), 0
+    for word in sorted(postings, key=_utf16):
+        found = postings[word]
+        if not chunk:
+            firsts.append(word)
+        encoded = word.encode()
+        chunk += _varints([len(encoded)]) + encoded + _varints([len(found) // 2]) + _varints(_gaps(found[0::2]))
+        chunk += bytes(found[1::2])
+        size += len(found) // 2
+        if size >= CHUNK_POSTINGS:
+            files[f"w/{len(firsts) - 1}.bin"], chunk, size = zlib.compress(bytes(chunk)), bytearray(), 0
+    if chunk:
+        files[f"w/{len(firsts) - 1}.bin"] = zlib.compress(bytes(chunk))
+    for start in range(0, len(fragments), PER_FRAGMENT):
+        shared = ",".join(fragments[start:start + PER_FRAGMENT])
+        files[f"f/{start // PER_FRAGMENT}.json"] = f"[{shared}]".encode()
+    files["filters.json"] = json.dumps(
+        {name: {value: _gaps(numbers) for value, numbers in sorted(values.items())}
+         for name, values in sorted(filters.items())}, ensure_ascii=False, separators=(",", ":")).encode()
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    files["index.json"] = json.dumps(
+        {"format": FORMAT, "records": len(records), "version": digest.hexdigest()[:16], "chunks": firsts,
+         "fragments": -(-len(fragments) // PER_FRAGMENT), "per_fragment": PER_FRAGMENT},
+        ensure_ascii=False, separators=(",", ":")).encode()
+    return files
+
+
+def write_index(records: Path, target: Path, keep: Collection[str] = ()) -> tuple[int, int]:
+    """Make the index of the records file in `target`, writing only the files whose bytes
+    changed and removing the others but `keep`; returns (records, files written)."""
+    lines = [line for line in records.read_bytes().splitlines() if line.strip()]
+    files = index_files(lines)
+    written = 0
+    for path, data in files.items():
+        where = target / path
+        try:
+            if where.read_bytes() == data:
+                continue
+        except FileNotFoundError:
+            where.parent.mkdir(parents=True, exist_ok=True)
+        tempfiles.replace_bytes(where, data)
+        written += 1
+    if target.is_dir():
+        for path in target.rglob("*"):
+            name = path.relative_to(target).as_posix()
+            if path.is_file() and name not in files and name not in keep:
+                path.unlink()
+    return len(lines), written
+
+
+def make_index(records: Path, kept: Path, made: Path, digest: str) -> tuple[int, int]:
+    """The index of the records made in `made`, from a copy of the `kept` index (hard links:
+    most of its files stay as they are), with the records' digest in DIGEST; returns
+    (records, files written). The kept index is left as it was."""
+    shutil.rmtree(made, ignore_errors=True)
+    if (kept / "index.json").is_file():
+        shutil.copytree(kept, made, copy_function=link_or_copy)
+    done = write_index(records, made, keep={DIGEST})
+    tempfiles.replace_bytes(made / DIGEST, digest.encode())
+    return done
+
+
+def _utf16(word: str) -> bytes:
+    return word.encode("utf-16-be")
+
+
+def _gaps(numbers: list[int]) -> list[int]:
+    return [*numbers[:1], *map(operator.sub, numbers[1:], numbers)]
+
+
+def _varints(numbers: list[int]) -> bytes:
+    """The numbers as LEB128 varints (those under 65,536 from a table: most of them)."""
+    try:
+        return b"".join(map(_VARINT.__getitem__, numbers))
+    except IndexError:
+        return b"".join(_VARINT[n] if n < len(_VARINT) else _varint(n) for n in numbers)
+
+
+def _varint(number: int) -> bytes:
+    out = bytearray()
+    while number >= 0x80:
+        out.append(number & 0x7F | 0x80)
+        number >>= 7
+    out.append(number)
+    return bytes(out)
+
+
+if __name__ == "__main__":  # the build's search stage runs this in a process of its own
+    try:
+        made = make_index(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4])
+    except Exception as error:  # one line for the build's error message
+        sys.stderr.write(f"{type(error).__name__}: {error}\n")
+        sys.exit(1)
+    sys.stdout.write(f"{made[0]} {made[1]}\n")
