@@ -21,7 +21,9 @@ The format (version FORMAT), under site_dir/search-index/:
   opens the filters.
 A record's number is its place in the records, sorted by URL. Words are made by `words` here
 and by the engine alike: lower case, compatibility-decomposed, marks dropped, runs of letters
-and digits.
+and digits. Marks dropped merge some words of scripts that write vowels as marks (Devanagari),
+on both sides alike; a letter newer than this Python's Unicode (14.0 in 3.11) splits a word here
+but not in a newer browser, so such a word is not found.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ OUTPUT = "search-index"  # under site_dir/: the search page's engine looks for i
 PER_FRAGMENT = 4  # records to a fragment file: the first results fetch a few small files
 CHUNK_POSTINGS = 20_000  # postings to a word chunk, about
 TITLE_WEIGHT = 3
-DIGEST = "records.digest"  # beside a kept index: the digest of the records it was made from
+DIGEST = "records.digest"  # beside a kept index: the digest of this code and the records it was made from
 _WORD = re.compile(r"[^\W_]+")
 _MARKS = {"Mn", "Mc", "Me"}
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
