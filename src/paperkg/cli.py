@@ -22,7 +22,7 @@ project_option = click.option(
 
 jobs_option = click.option(
     "--jobs", "-j", type=click.IntRange(min=1),
-    help="Processes that build the pages, and search index parts made at once. Default: one per core.",
+    help="Processes that build the pages. Default: one per core.",
 )
 remote_option = click.option("--remote", default="origin", show_default=True,
                              help="The git remote (name or URL) to push to.")
