@@ -132,6 +132,8 @@ class Indexer:
 
     def start(self) -> None:
         self.started = time.perf_counter()
+        for old in self.kept.parent.glob("search-old-*"):  # Pagefind's replaced copies, when paperkg used it
+            shutil.rmtree(old, ignore_errors=True)
         # the records, and the code that makes the index of them: a new format is made anew
         digest = hashlib.sha256(Path(search_files.__file__).read_bytes() + self.records.read_bytes()).hexdigest()
         if _read(self.kept / search_files.DIGEST) == digest and (self.kept / "index.json").is_file():
