@@ -43,7 +43,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from paperkg import tempfiles
-from paperkg.render.write import link_or_copy
+from paperkg.render.write import link_or_copy, write_if_changed
 
 FORMAT = 1
 OUTPUT = "search-index"  # under site_dir/: the search page's engine looks for it there
@@ -142,16 +142,8 @@ def write_index(records: Path, target: Path, keep: Collection[str] = ()) -> tupl
     changed and removing the others but `keep`; returns (records, files written)."""
     lines = [line for line in records.read_bytes().splitlines() if line.strip()]
     files = index_files(lines)
-    written = 0
-    for path, data in files.items():
-        where = target / path
-        try:
-            if where.read_bytes() == data:
-                continue
-        except FileNotFoundError:
-            where.parent.mkdir(parents=True, exist_ok=True)
-        tempfiles.replace_bytes(where, data)
-        written += 1
+    # replaced, not written over: `target` may be a hard-linked copy of the kept index (make_index)
+    written = sum(write_if_changed(target, path, data, replace=True) for path, data in files.items())
     if target.is_dir():
         for path in target.rglob("*"):
             name = path.relative_to(target).as_posix()

@@ -30,8 +30,10 @@ class WriteReport:
     removed: list[str]
 
 
-def write_if_changed(docs_dir: Path, path: str, data: str | bytes) -> bool:
-    """Write `data` to docs_dir/path unless the file holds those bytes already."""
+def write_if_changed(docs_dir: Path, path: str, data: str | bytes, replace: bool = False) -> bool:
+    """Write `data` to docs_dir/path unless the file holds those bytes already. With `replace`,
+    a new file is renamed over the old one (tempfiles): a hard link to it elsewhere keeps the
+    old bytes."""
     target = docs_dir / path
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -40,7 +42,10 @@ def write_if_changed(docs_dir: Path, path: str, data: str | bytes) -> bool:
             return False
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    if replace:
+        tempfiles.replace_bytes(target, data)
+    else:
+        target.write_bytes(data)
     return True
 
 
