@@ -7,7 +7,7 @@ authors and new people, and `revised` new versions of the corpus' papers (retitl
 new version date). Deterministic for its arguments.
 
     .venv/bin/python scripts/update_page.py OUT.xml --papers 1000 --seed 1
-    .venv/bin/python scripts/update_page.py OUT.xml --papers 1000 --seed 1 --update-seed 2   # the next one
+    .venv/bin/python scripts/update_page.py OUT.xml --papers 1000 --seed 1 --update-seed 2   # the next day's
 """
 
 from __future__ import annotations
@@ -31,28 +31,32 @@ ARXIV = "http://arxiv.org/schemas/atom"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 
 
-def update_papers(corpus: list[Paper], seed: int, new: int = 10, revised: int = 5) -> list[Paper]:
-    """`new` new papers and `revised` new versions of papers in `corpus`, newest first."""
+def update_papers(corpus: list[Paper], seed: int, new: int = 10, revised: int = 5, day: int = 0) -> list[Paper]:
+    """`new` new papers and `revised` new versions of papers in `corpus`, newest first: the harvest
+    of `day` (0 the day after the corpus' newest paper, 1 the next...), whose new papers have ids
+    and dates of their own (`new` at most 10)."""
+    if not (0 <= day < 1000 and new <= 10):
+        raise ValueError("day must be 0 to 999 and new at most 10")
     rng = Random(seed)
     newest = max(p.updated or p.published for p in corpus)
     people = sorted({a.name: a for p in corpus for a in p.authors}.values(), key=lambda a: a.name)
     strangers = [a for p in synthetic_papers(new, seed + 7919) for a in p.authors]
     page: list[Paper] = []
     for index, template in enumerate(synthetic_papers(new, seed + 104729)):
-        day = newest + timedelta(days=1, minutes=7 * index)
+        when = newest + timedelta(days=1 + day, minutes=7 * index)
         authors = tuple(
             Author(rng.choice(people).name) if rng.random() < 0.5 else strangers[(index * 7 + i) % len(strangers)]
             for i in range(max(2, min(len(template.authors), 8)))
         )
         authors = tuple({a.name: a for a in authors}.values())  # one authorship per name
-        arxiv_id = f"{day:%y%m}.{90000 + index:05d}"
-        page.append(replace(template, arxiv_id=arxiv_id, version=1, authors=authors, published=day, updated=day,
-                            versions=(Version(1, day),), abs_url=None, pdf_url=None, source=None, retrieved=None))
+        arxiv_id = f"{when:%y%m}.{90000 + 10 * day + index:05d}"
+        page.append(replace(template, arxiv_id=arxiv_id, version=1, authors=authors, published=when, updated=when,
+                            versions=(Version(1, when),), abs_url=None, pdf_url=None, source=None, retrieved=None))
     for index, paper in enumerate(sorted(rng.sample(corpus, revised), key=lambda p: p.arxiv_id)):
-        day = newest + timedelta(days=1, hours=1, minutes=7 * index)
+        when = newest + timedelta(days=1 + day, hours=1, minutes=7 * index)
         number = paper.version + 1
-        page.append(replace(paper, version=number, title=f"{paper.title} (revised)", updated=day,
-                            versions=(*paper.versions, Version(number, day)), abs_url=None, pdf_url=None,
+        page.append(replace(paper, version=number, title=f"{paper.title} (revised)", updated=when,
+                            versions=(*paper.versions, Version(number, when)), abs_url=None, pdf_url=None,
                             source=None, retrieved=None))
     return sorted(page, key=lambda p: (p.updated, p.arxiv_id), reverse=True)
 
@@ -102,9 +106,10 @@ def atom_feed(papers: list[Paper]) -> bytes:
 
 
 def write_update_page(path: Path, papers: int, seed: int, update_seed: int | None = None) -> list[Paper]:
-    """The page that updates the corpus of `papers` papers and `seed`; another `update_seed` makes
-    another page (the next day's harvest) for the same corpus."""
-    page = update_papers(list(synthetic_papers(papers, seed)), seed if update_seed is None else update_seed)
+    """The page that updates the corpus of `papers` papers and `seed`; `update_seed` = `seed` + n makes
+    the page of n days later (new papers of its own, other revisions) for the same corpus."""
+    day = 0 if update_seed is None else update_seed - seed
+    page = update_papers(list(synthetic_papers(papers, seed)), seed if update_seed is None else update_seed, day=day)
     path.write_bytes(atom_feed(page))
     return page
 
@@ -114,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--papers", type=int, default=1000, help="size of the corpus it updates")
     parser.add_argument("--seed", type=int, default=1, help="seed of the corpus it updates")
-    parser.add_argument("--update-seed", type=int, help="seed of the update (default: --seed); another one "
-                        "makes another update of the same corpus")
+    parser.add_argument("--update-seed", type=int, help="seed of the update (default: --seed); --seed + n "
+                        "makes the update of n days later (0 <= n < 1000)")
     args = parser.parse_args(argv)
     page = write_update_page(args.out, args.papers, args.seed, args.update_seed)
     print(f"wrote {len(page)} entries to {args.out}")

@@ -66,7 +66,8 @@ class PaperkgConfig(base.Config):
     templates_dir = c.Type(str, default="templates")
     """Site templates overriding paperkg's defaults by file name, relative to mkdocs.yml."""
     page_size = PositiveInt(default=100)
-    """Entries per page of the paginated indexes (papers by month, authors A-Z, topics)."""
+    """Entries per page of the paginated indexes: a topic's or a month's papers (the first page up to
+    twice as many), authors A-Z (as many on average; render.pages.named_chunks)."""
     home = c.Type(bool, default=True)
     """Generate the home page (docs_dir/index.md) from the home.md.j2 template."""
     sparql = c.Type(bool, default=True)

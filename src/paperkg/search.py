@@ -52,7 +52,7 @@ def record(job: Job, config: MkDocsConfig) -> dict[str, object] | None:
             filters["year"] = [paper.published[:4]]
         title, content, meta = paper.title, f"{paper.title}\n{authors}\n{paper.abstract}", {"authors": authors}
     elif template == "topic.md.j2" and context["pager"].number == 1:
-        topic = context["topic"].ref
+        topic = context["ref"]
         title, filters, meta = f"{topic.label} ({topic.code})", {}, {}
         content = title
     elif template == "authors-letter.md.j2":

@@ -6,6 +6,7 @@ Links between pages are relative `.md` paths, so MkDocs validates every one of t
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,12 +46,47 @@ class Pager:
         return self.pages[self.number] if self.number < len(self.pages) else None
 
 
-def paginate(first_page: str, items: Sequence[T], size: int) -> list[tuple[str, Sequence[T], Pager]]:
-    """'x/index.md' + items -> [('x/index.md', chunk, pager), ('x/page/2/index.md', ...), ...]."""
-    chunks = [items[i : i + size] for i in range(0, len(items), size)] or [items]
+def paginate(first_page: str, chunks: Sequence[Sequence[T]]) -> list[tuple[str, Sequence[T], Pager]]:
+    """'x/index.md' + chunks -> [('x/index.md', chunk, pager), ('x/page/2/index.md', ...), ...]."""
     directory = posixpath.dirname(first_page)
     paths = tuple([first_page] + [f"{directory}/page/{n}/index.md" for n in range(2, len(chunks) + 1)])
     return [(paths[n], chunk, Pager(n + 1, paths)) for n, chunk in enumerate(chunks)]
+
+
+# How a list is cut into pages decides how many pages an update rewrites: a site lives in git,
+# and a day's harvest should change the pages it is about, not every page after a new entry.
+
+
+def newest_first_chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    """A newest-first list cut into pages of `size` counted from its oldest end, the first page
+    holding the rest (`size` to 2 * `size` - 1 items, or all when fewer): a new item changes
+    the first page only, where pages counted from the newest end would all shift."""
+    pages = max(1, len(items) // size)
+    first = len(items) - (pages - 1) * size
+    return [items[:first]] + [items[start : start + size] for start in range(first, len(items), size)]
+
+
+def named_chunks(items: Sequence[T], size: int, name: Callable[[T], str]) -> list[Sequence[T]]:
+    """An A-Z list cut where its items' names say: a page ends before an item whose name hashes
+    to a break once the page holds `size` // 2 items (and at 3 * `size` in any case), so pages
+    hold `size` items on average, and an item added or removed changes its own page (at times
+    the next too), not every page after it."""
+    least = max(1, size // 2)
+    spread = size - least + 1  # a break one item in `spread` past the least: `size` on average
+    most = 3 * size
+    chunks: list[Sequence[T]] = []
+    start = 0
+    for at, item in enumerate(items):
+        length = at - start
+        if length >= most or (length >= least and _name_hash(name(item)) % spread == 0):
+            chunks.append(items[start:at])
+            start = at
+    chunks.append(items[start:])
+    return chunks
+
+
+def _name_hash(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
 
 
 def short_date(value: str | None) -> str:
@@ -134,9 +170,11 @@ class Renderer:
             jobs.append((paper.page, "paper.md.j2", {"paper": paper}))
         for person in site.persons:
             jobs.append((person.ref.page, "author.md.j2", {"person": person}))
-        for topic in site.topics:
-            for path, chunk, pager in paginate(topic.ref.page, topic.papers, size):
-                jobs.append((path, "topic.md.j2", {"topic": topic, "papers": chunk, "pager": pager}))
+        for topic in site.topics:  # the topic's own parts on its first page only: later pages stay as they are
+            for path, chunk, pager in paginate(topic.ref.page, newest_first_chunks(topic.papers, size)):
+                first = pager.number == 1
+                jobs.append((path, "topic.md.j2", {"topic": topic if first else None, "ref": topic.ref,
+                                                   "papers": chunk, "pager": pager}))
 
         by_month: dict[str, list] = defaultdict(list)
         for paper in site.papers:
@@ -144,10 +182,12 @@ class Renderer:
         months = sorted(by_month, reverse=True)
         month_rows = [(m, f"papers/{m}/index.md", len(by_month[m])) for m in months]
         jobs.append(("papers/index.md", "papers-index.md.j2", {"months": month_rows}))
-        for month in months:
-            for path, chunk, pager in paginate(f"papers/{month}/index.md", by_month[month], size):
+        for month in months:  # the totals on first pages only, likewise
+            chunks = newest_first_chunks(by_month[month], size)
+            for path, chunk, pager in paginate(f"papers/{month}/index.md", chunks):
+                total = len(by_month[month]) if pager.number == 1 else None
                 jobs.append((path, "papers-month.md.j2", {"month": month, "papers": chunk, "pager": pager,
-                                                          "total": len(by_month[month])}))
+                                                          "total": total}))
 
         by_letter: dict[str, list] = defaultdict(list)
         for person in site.persons:
@@ -156,9 +196,11 @@ class Renderer:
         letter_rows = [(letter, f"authors/{letter}/index.md", len(by_letter[letter])) for letter in letters]
         jobs.append(("authors/index.md", "authors-index.md.j2", {"letters": letter_rows}))
         for letter in letters:
-            for path, chunk, pager in paginate(f"authors/{letter}/index.md", by_letter[letter], size):
+            chunks = named_chunks(by_letter[letter], size, lambda person: person.ref.page)
+            for path, chunk, pager in paginate(f"authors/{letter}/index.md", chunks):
+                total = len(by_letter[letter]) if pager.number == 1 else None
                 jobs.append((path, "authors-letter.md.j2", {"letter": letter, "persons": chunk, "pager": pager,
-                                                            "total": len(by_letter[letter])}))
+                                                            "total": total}))
 
         topics_by_page = {t.ref.page: t for t in site.topics}
         jobs.append(("topic/index.md", "topics-index.md.j2", {"groups": site.top_topics, "topics": topics_by_page}))
