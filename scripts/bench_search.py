@@ -61,9 +61,10 @@ print(seconds, children.ru_utime + children.ru_stime, children.ru_maxrss, indexe
 
 
 def digests(directory: Path) -> dict[str, str]:
-    """The SHA-256 of each file of an index (its path under it), without the records' digest."""
+    """The SHA-256 of each file of an index (its path under it), without the records' digest and words."""
     return {path.relative_to(directory).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(directory.rglob("*")) if path.is_file() and path.name != search_files.DIGEST}
+            for path in sorted(directory.rglob("*")) if path.is_file()
+            and path.name not in (search_files.DIGEST, search_files.WORDS)}
 
 
 def index(records: Path, state: Path, kept: Path | None) -> dict:

@@ -141,3 +141,25 @@ def test_an_incremental_build_remakes_only_the_entity_pages_whose_views_changed(
     assert new_paper.is_file()  # what changed was made
     run("build", "--full", "--project", site)
     assert untouched.read_bytes() == original_page and twin.read_bytes() == original_twin
+
+
+def test_a_build_that_fails_while_making_its_pages_keeps_no_state(tmp_path: Path, inputs) -> None:
+    # What the next build starts from is pickled while the pages are made; its index is written
+    # only once they are, so after a failure the next build makes everything again.
+    snapshot, update = inputs
+    site = tmp_path / "site"
+    run("new", site)
+    run("ingest", "--project", site, snapshot)
+    run("build", "--project", site)
+    index = site / ".paperkg" / "state" / "index.pickle"
+    assert index.is_file()
+    run("ingest", "--project", site, update)
+    broken = site / "templates" / "topic.md.j2"
+    broken.parent.mkdir(exist_ok=True)
+    broken.write_text("{{ no_such_thing.here }}\n", "utf-8")
+    result = CliRunner().invoke(main, ["build", "--project", str(site)])
+    assert result.exit_code != 0 and "topic.md.j2" in result.output
+    assert not index.exists()
+    broken.unlink()
+    assert "full build" in run("-v", "build", "--project", site)
+    assert index.is_file()

@@ -99,6 +99,8 @@ def test_the_index_holds_each_record_as_it_was_given(tmp_path: Path, directory_u
     assert (tmp_path / "public" / search.OUTPUT / "index.json").read_bytes() == \
         (tmp_path / search.KEPT / "index.json").read_bytes()
     assert not (tmp_path / "public" / search.OUTPUT / search_files.DIGEST).exists()
+    assert not (tmp_path / "public" / search.OUTPUT / search_files.WORDS).exists()
+    assert (tmp_path / search.KEPT / search_files.WORDS).is_file()
 
 
 def record_line(url: str, content: str) -> bytes:
@@ -130,7 +132,7 @@ def test_the_index_is_made_again_only_when_its_records_change(tmp_path: Path) ->
     expected = search_files.index_files(b"".join(lines).splitlines())
     for where in (state / search.KEPT, site / search.OUTPUT):
         assert {p.relative_to(where).as_posix(): p.read_bytes() for p in where.rglob("*") if p.is_file()
-                and p.name != search_files.DIGEST} == expected
+                and p.name not in (search_files.DIGEST, search_files.WORDS)} == expected
 
 
 def test_a_failed_index_is_a_build_error_and_keeps_the_last_index(tmp_path: Path) -> None:

@@ -344,6 +344,65 @@ def test_version_follows_the_word_chunks(monkeypatch: pytest.MonkeyPatch) -> Non
     assert json.loads(small["index.json"])["version"] != json.loads(large["index.json"])["version"]
 
 
+# --- the words kept from one index to the next ------------------------------------------------
+
+
+def counting_words(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts `words` is called on from now on."""
+    seen: list[str] = []
+    real = search_files.words
+    monkeypatch.setattr(search_files, "words", lambda text: seen.append(text) or real(text))
+    return seen
+
+
+def test_kept_words_make_the_same_bytes_and_only_changed_records_are_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = hand_made()
+    cache = search_files.WordCache()
+    assert index_files(lines(records), cache) == index_files(lines(records))
+    kept = search_files.WordCache.from_bytes(cache.dumps())
+    changed = hand_made()
+    changed[3]["content"] = changed[3]["content"].replace("eggs", "ham")
+    changed.pop(0)
+    seen = counting_words(monkeypatch)
+    again = search_files.WordCache(kept.found)
+    assert index_files(lines(changed), again) == index_files(lines(changed))
+    assert seen[:2] == [changed[2]["content"], changed[2]["meta"]["title"]]  # the changed record's, first time
+    assert len(seen) == 2 + 2 * len(changed)  # then every record's, without the cache
+    assert len(again.used) == len(changed)  # what is kept next: this index's records only
+
+
+def test_words_kept_by_other_code_or_damaged_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = hand_made()
+    cache = search_files.WordCache()
+    index_files(lines(records), cache)
+    path = tmp_path / search_files.WORDS
+    path.write_bytes(cache.dumps())
+    assert len(search_files.WordCache.load(path).found) == len(records)
+    monkeypatch.setattr(search_files.WordCache, "code", staticmethod(lambda: b"another version"))
+    assert search_files.WordCache.load(path).found == {}
+    path.write_bytes(b"not a pickle")
+    assert search_files.WordCache.load(path).found == {}
+    assert search_files.WordCache.load(tmp_path / "none").found == {}
+    damaged = {key: ("word another", b"\x01") for key in cache.used}  # two words, one weight
+    assert index_files(lines(records), search_files.WordCache(damaged)) == index_files(lines(records))
+
+
+def test_make_index_keeps_the_words_beside_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records_path, kept, made = tmp_path / "records.jsonl", tmp_path / "kept", tmp_path / "made"
+    records = hand_made()
+    write_records(records_path, records)
+    search_files.make_index(records_path, kept, made, "one")
+    made.rename(kept)
+    records[4]["meta"]["title"] = "Another title"
+    write_records(records_path, records)
+    seen = counting_words(monkeypatch)
+    search_files.make_index(records_path, kept, made, "two")
+    assert sorted(seen) == sorted([records[4]["content"], "Another title"])
+    assert {p.relative_to(made).as_posix(): p.read_bytes() for p in made.rglob("*") if p.is_file()
+            and p.name not in (search_files.DIGEST, search_files.WORDS)} == index_files(lines(records))
+    assert len(search_files.WordCache.load(made / search_files.WORDS).found) == len(records)
+
+
 # --- write_index -------------------------------------------------------------------------------
 
 

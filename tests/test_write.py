@@ -36,6 +36,17 @@ def test_only_changed_files_are_written_and_gone_ones_removed(tmp_path: Path) ->
     assert (tmp_path / MANIFEST).read_text() == "a/index.md\nd.md\n"
 
 
+def test_the_manifest_is_written_only_when_the_generated_paths_change(tmp_path: Path) -> None:
+    build(tmp_path, {"a/index.md": "A", "b/index.md": "B"})
+    os.utime(tmp_path / MANIFEST, (0, 0))
+    build(tmp_path, {"a/index.md": "A2", "b/index.md": "B2"})  # other bytes, the same pages
+    assert (tmp_path / MANIFEST).stat().st_mtime == 0
+    build(tmp_path, {"a/index.md": "A2", "b/index.md": "B2", "c/index.md": "C"})
+    assert (tmp_path / MANIFEST).read_text() == "a/index.md\nb/index.md\nc/index.md\n"
+    build(tmp_path, {"a/index.md": "A2"})
+    assert (tmp_path / MANIFEST).read_text() == "a/index.md\n"
+
+
 def test_a_file_paperkg_did_not_generate_stops_the_build_before_anything_is_written(tmp_path: Path) -> None:
     build(tmp_path, {"a/index.md": "A"})
     (tmp_path / "mine.md").write_text("my own page")

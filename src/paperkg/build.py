@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -85,7 +86,7 @@ class Generated:
     twins_dir: Path
     search: search.Indexer | None = None  # the search index, made from the records alongside the build
     bodies_dir: Path | None = None  # the entity pages' HTML, when paperkg's HTML templates make it
-    saving: parallel.Background | None = None  # the child keeping paperkg.state for the next build
+    saving: parallel.Gated | None = None  # the child keeping paperkg.state for the next build
 
     @cached_property
     def _written(self) -> frozenset[str]:
@@ -176,6 +177,10 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
             one_off.update(search.asset_files())
             indexer.start()
 
+        # what the next build starts from, pickled by a child while the pages are made (seconds
+        # at 30k papers), its index written once they are; the plugin waits for it at the end
+        keeping = Kept(recipe, graph.epoch, graph.files, graph.located, graph.authoring)
+        saving = parallel.Gated(lambda proceed: state.save(state_dir, keeping, site, graph.summaries, proceed))
         try:
             writer, twin_writer, body_writer = PageWriter(docs_dir, there), PageWriter(twins_root), PageWriter(html_dir)
             writer.claim([page for page, _, _ in pages] + list(one_off) + list(DATASET_FILES))
@@ -217,11 +222,11 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
             # the ones written)
             entity_heads = head.heads(site, iris, only=set(report.written) if reuse else None)
             body_writer.finish()  # the bodies of pages gone (or all, when they are not made) go
-            # what the next build starts from, written by a child while MkDocs builds the pages
-            # (pickling the views takes seconds at 30k papers); the plugin waits for it at the end
-            keeping = Kept(recipe, graph.epoch, graph.files, graph.located, graph.authoring)
-            saving = parallel.Background(lambda: state.save(state_dir, keeping, site, graph.summaries))
+            saving.go()
         except BaseException:
+            saving.stop()  # its index unwritten: the next build makes everything
+            with contextlib.suppress(Exception):  # the build's own error is the one raised
+                saving.result()
             if indexer is not None:  # the index's process must not outlive a failed build
                 indexer.cancel()
             raise

@@ -105,6 +105,42 @@ class Background:
         return value
 
 
+class Gated:
+    """`work(proceed)` in a forked child (`Background`) that does what it can at once and then
+    calls `proceed()`, which waits for this process's word: True once `go()` is called, False
+    once `stop()` is (or this process ends). Where there is no fork, the work runs at `go()`."""
+
+    def __init__(self, work: Callable[[Callable[[], bool]], R]) -> None:
+        self.work: Callable[[Callable[[], bool]], R] | None = None
+        self.child: Background | None = None
+        if not hasattr(os, "fork"):
+            self.work = work
+            return
+        reader, self.writer = os.pipe()
+
+        def gated() -> R:
+            os.close(self.writer)
+            with os.fdopen(reader, "rb") as word:
+                return work(lambda: word.read(1) == b"1")
+
+        self.child = Background(gated)
+        os.close(reader)
+
+    def go(self) -> None:
+        if self.child is None:
+            self.child = Background(lambda: self.work(lambda: True))
+            return
+        os.write(self.writer, b"1")
+        os.close(self.writer)
+
+    def stop(self) -> None:
+        if self.child is not None:
+            os.close(self.writer)
+
+    def result(self):
+        return None if self.child is None else self.child.result()
+
+
 def _picklable(error: BaseException) -> bool:
     try:
         pickle.loads(pickle.dumps(error))

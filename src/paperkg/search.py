@@ -170,7 +170,7 @@ class Indexer:
             return False  # index.json holds the digest of all the other files: the same index
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(self.kept, target, copy_function=link_or_copy,
-                        ignore=shutil.ignore_patterns(search_files.DIGEST))
+                        ignore=shutil.ignore_patterns(search_files.DIGEST, search_files.WORDS))
         return True
 
     def cancel(self) -> None:

@@ -19,6 +19,9 @@ The format (version FORMAT), under site_dir/search-index/:
   it starts with).
 - `filters.json`: {filter: {value: [record numbers as differences]}}, loaded when a reader
   opens the filters.
+Beside the index kept in .paperkg/ (not in the site): the digest of the records it was made
+from (DIGEST), and each record's words and weights (WORDS), so that an update splits the words
+of the records that changed only.
 A record's number is its place in the records, sorted by URL. Words are made by `words` here
 and by the engine alike: lower case, compatibility-decomposed, marks dropped, runs of letters
 and digits. Marks dropped merge some words of scripts that write vowels as marks (Devanagari),
@@ -33,6 +36,7 @@ import hashlib
 import itertools
 import json
 import operator
+import pickle
 import re
 import shutil
 import sys
@@ -51,6 +55,7 @@ PER_FRAGMENT = 4  # records to a fragment file: the first results fetch a few sm
 CHUNK_POSTINGS = 20_000  # postings to a word chunk, about
 TITLE_WEIGHT = 3
 DIGEST = "records.digest"  # beside a kept index: the digest of this code and the records it was made from
+WORDS = "records.words"  # beside a kept index: each record's words and weights (WordCache)
 _WORD = re.compile(r"[^\W_]+")
 _MARKS = {"Mn", "Mc", "Me"}
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -82,21 +87,66 @@ def _marks() -> tuple[re.Pattern[str], re.Pattern[str]]:
             re.compile("[" + "".join(re.escape(mark) for mark in marks if mark > "\uffff") + "]+"))
 
 
-def index_files(records: list[bytes]) -> dict[str, bytes]:
+class WordCache:
+    """Each record's words and weights by the digest of its line, kept from one index to the next:
+    an update's index makes the words of the records that changed only (making them all is most
+    of its work). Made by another version of this code, it is not used."""
+
+    def __init__(self, found: dict[bytes, tuple[str, bytes]] | None = None) -> None:
+        self.found = found or {}
+        self.used: dict[bytes, tuple[str, bytes]] = {}  # this index's records: what is kept next
+
+    @staticmethod
+    def code() -> bytes:
+        return hashlib.sha256(Path(__file__).read_bytes()).digest()
+
+    @classmethod
+    def load(cls, path: Path) -> WordCache:
+        try:
+            return cls.from_bytes(path.read_bytes())
+        except OSError:
+            return cls()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> WordCache:
+        try:
+            code, found = pickle.loads(data)
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return cls()
+        return cls(found if code == cls.code() and isinstance(found, dict) else None)
+
+    def dumps(self) -> bytes:
+        return pickle.dumps((self.code(), self.used), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def weights(self, line: bytes, record: dict) -> tuple[list[str], bytes]:
+        """The record's words (each once) and their weights: occurrences, a title's counted
+        TITLE_WEIGHT times more, at most 255."""
+        key = hashlib.blake2b(line, digest_size=16).digest()
+        kept = self.found.get(key)
+        if kept is not None:
+            found = kept[0].split(" ") if kept[0] else []
+            if len(found) == len(kept[1]):  # else a damaged entry: made again
+                self.used[key] = kept
+                return found, kept[1]
+        counts = Counter(words(record["content"]))
+        for word in words(record["meta"]["title"]):
+            counts[word] += TITLE_WEIGHT
+        self.used[key] = (" ".join(counts), bytes(min(weight, 255) for weight in counts.values()))
+        return list(counts), self.used[key][1]
+
+
+def index_files(records: list[bytes], cache: WordCache | None = None) -> dict[str, bytes]:
     """Every file of the index (its path under OUTPUT), from the records as JSON lines sorted
-    by URL: the same records, the same bytes."""
+    by URL: the same records, the same bytes (with or without a `cache` of their words)."""
+    cache = cache or WordCache()
     postings: dict[str, list[int]] = defaultdict(list)  # word -> record, weight, record, weight ...
     fragments: list[str] = []
     filters: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for number, line in enumerate(records):
         record = json.loads(line)
         title = record["meta"]["title"]
-        weights = Counter(words(record["content"]))
-        for word in words(title):
-            weights[word] += TITLE_WEIGHT
-        if max(weights.values(), default=0) > 255:
-            weights = Counter({word: min(weight, 255) for word, weight in weights.items()})
-        for word, weight in weights.items():
+        found, weights = cache.weights(line, record)
+        for word, weight in zip(found, weights, strict=True):
             postings[word] += (number, weight)
         for name, values in record["filters"].items():
             for value in dict.fromkeys(values):  # once each
@@ -137,11 +187,12 @@ def index_files(records: list[bytes]) -> dict[str, bytes]:
     return files
 
 
-def write_index(records: Path, target: Path, keep: Collection[str] = ()) -> tuple[int, int]:
+def write_index(records: Path, target: Path, keep: Collection[str] = (),
+                cache: WordCache | None = None) -> tuple[int, int]:
     """Make the index of the records file in `target`, writing only the files whose bytes
     changed and removing the others but `keep`; returns (records, files written)."""
     lines = [line for line in records.read_bytes().splitlines() if line.strip()]
-    files = index_files(lines)
+    files = index_files(lines, cache)
     # replaced, not written over: `target` may be a hard-linked copy of the kept index (make_index)
     written = sum(write_if_changed(target, path, data, replace=True) for path, data in files.items())
     if target.is_dir():
@@ -154,12 +205,14 @@ def write_index(records: Path, target: Path, keep: Collection[str] = ()) -> tupl
 
 def make_index(records: Path, kept: Path, made: Path, digest: str) -> tuple[int, int]:
     """The index of the records made in `made`, from a copy of the `kept` index (hard links:
-    most of its files stay as they are), with the records' digest in DIGEST; returns
-    (records, files written). The kept index is left as it was."""
+    most of its files stay as they are), with the records' digest in DIGEST and their words in
+    WORDS; returns (records, files written). The kept index is left as it was."""
     shutil.rmtree(made, ignore_errors=True)
     if (kept / "index.json").is_file():
         shutil.copytree(kept, made, copy_function=link_or_copy)
-    done = write_index(records, made, keep={DIGEST})
+    cache = WordCache.load(made / WORDS)
+    done = write_index(records, made, keep={DIGEST, WORDS}, cache=cache)
+    tempfiles.replace_bytes(made / WORDS, cache.dumps())
     tempfiles.replace_bytes(made / DIGEST, digest.encode())
     return done
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pickle
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,9 +82,11 @@ def _summary_name(record: FileRecord) -> str:
     return f"file-{record.digest}.pickle"
 
 
-def save(state_dir: Path, kept: Kept, site: SiteView, summaries: Mapping[str, FileTriples]) -> None:
-    """Keep `site` and the summaries of the files read this build (by name), then the index
-    naming them; what no longer belongs to it is deleted."""
+def save(state_dir: Path, kept: Kept, site: SiteView, summaries: Mapping[str, FileTriples],
+         proceed: Callable[[], bool] = lambda: True) -> None:
+    """Keep `site` and the summaries of the files read this build (by name), then, when
+    `proceed()` says so (the build wrote its pages), the index naming them; what no longer
+    belongs to it is deleted."""
     directory = state_dir / STATE
     directory.mkdir(parents=True, exist_ok=True)
     for name, triples in summaries.items():
@@ -93,6 +95,8 @@ def save(state_dir: Path, kept: Kept, site: SiteView, summaries: Mapping[str, Fi
             tempfiles.replace_bytes(path, pickle.dumps(triples, protocol=pickle.HIGHEST_PROTOCOL))
     kept.views = f"views-{secrets.token_hex(8)}.pickle"
     tempfiles.replace_bytes(directory / kept.views, pickle.dumps(site, protocol=pickle.HIGHEST_PROTOCOL))
+    if not proceed():  # the build failed: no index, and the next build makes everything
+        return
     tempfiles.replace_bytes(directory / INDEX, pickle.dumps((_FORMAT, kept), protocol=pickle.HIGHEST_PROTOCOL))
     _prune(directory, {INDEX, kept.views, *map(_summary_name, kept.files.values())})
 

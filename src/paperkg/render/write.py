@@ -100,6 +100,7 @@ class PageWriter:
         self.there = there or (lambda path: (docs_dir / path).exists())  # as in write_made
         manifest = docs_dir / MANIFEST
         self.before = set(manifest.read_text("utf-8").split("\n")) - {""} if manifest.exists() else set()
+        self.listed = set(self.before)  # what the manifest holds now
         self.paths: set[str] = set()
         self.written: list[str] = []
         self.unchanged = 0
@@ -162,5 +163,8 @@ class PageWriter:
         return WriteReport(sorted(self.written), self.unchanged, removed)
 
     def _write_manifest(self, paths: set[str]) -> None:
+        if paths == self.listed and (self.docs_dir / MANIFEST).is_file():
+            return  # an update that adds or removes no page: hundreds of thousands of lines as they are
         self.docs_dir.mkdir(parents=True, exist_ok=True)
         (self.docs_dir / MANIFEST).write_text("".join(f"{p}\n" for p in sorted(paths)), "utf-8")
+        self.listed = set(paths)
