@@ -196,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "`search.Indexer` makes the site's search index from the build's search records in a child process "
         "(`python -m paperkg.search_files`), into a copy of the kept index (hard links) in which only the files "
-        f"whose bytes change are written. Made from nothing (*full*), and from the full index kept after {changed} "
+        "whose bytes change are written, and with the words of each record kept beside it (`records.words`), so "
+        "that an update splits the words of the changed records only. Made from nothing (*full*), and from the "
+        f"full index kept after {changed} "
         f"papers' abstracts changed and {added} papers were added (*update*), "
         f"{args.rounds} time{'s' if args.rounds != 1 else ''} each, "
         "alternately, each in a fresh process; seconds as `Indexer.finish` gives them, CPU-seconds and peak RSS "
@@ -219,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{median(way, 'written'):,.0f} | {runs[way][-1]['count']:,} | {runs[way][-1]['bytes'] / 1e6:.1f} |"
           for way in WAYS),
         "",
-        f"Every run, in seconds: {every}. Files and MB are the index's (without `{search_files.DIGEST}`). "
+        f"Every run, in seconds: {every}. Files and MB are the index's (without `{search_files.DIGEST}` and "
+        f"`{search_files.WORDS}`). "
         "A record's number is its place among the records sorted by URL: the records after an added one are "
         "renumbered, and so are the fragments and word chunks that hold them.",
     ]

@@ -34,6 +34,14 @@ def files(root: Path) -> dict[str, tuple[bytes, int]]:
     return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
 
 
+def built_site(site: Path, snapshot: Path) -> Path:
+    """A new project with the snapshot ingested and built."""
+    run("new", site)
+    run("ingest", "--project", site, snapshot)
+    run("build", "--project", site)
+    return site
+
+
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     directory = tmp_path_factory.mktemp("inputs")
@@ -124,10 +132,7 @@ def test_an_incremental_build_remakes_only_the_entity_pages_whose_views_changed(
     # behind paperkg's back: an incremental build leaves those it need not make, a full build
     # makes everything.
     snapshot, update = inputs
-    site = tmp_path / "site"
-    run("new", site)
-    run("ingest", "--project", site, snapshot)
-    run("build", "--project", site)
+    site = built_site(tmp_path / "site", snapshot)
     docs = site / "site"
     untouched = sorted(docs.glob("author/*/index.md"))[0]
     twin = site / ".paperkg" / "twins" / untouched.relative_to(docs).with_name("index.ttl")
@@ -147,10 +152,7 @@ def test_a_build_that_fails_while_making_its_pages_keeps_no_state(tmp_path: Path
     # What the next build starts from is pickled while the pages are made; its index is written
     # only once they are, so after a failure the next build makes everything again.
     snapshot, update = inputs
-    site = tmp_path / "site"
-    run("new", site)
-    run("ingest", "--project", site, snapshot)
-    run("build", "--project", site)
+    site = built_site(tmp_path / "site", snapshot)
     index = site / ".paperkg" / "state" / "index.pickle"
     assert index.is_file()
     run("ingest", "--project", site, update)
