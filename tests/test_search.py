@@ -85,9 +85,10 @@ def test_the_index_holds_each_record_as_it_was_given(tmp_path: Path, directory_u
         {"url": url("authors/a"), "content": "Ann Ó Two Ánn Three", "language": "en",
          "meta": {"title": "Authors: A"}, "filters": {}},
     ]
-    search.write_records(tmp_path / search.RECORDS, given)
+    digest = search.write_records(tmp_path / search.RECORDS, given)
+    assert digest == search.records_digest((tmp_path / search.RECORDS).read_bytes())
     indexer = search.Indexer(tmp_path, tmp_path / "public")
-    indexer.start()
+    indexer.start(digest)
     assert indexer.finish() is not None
     assert indexer.count == len(given)
     assert indexed(tmp_path) == {
@@ -124,6 +125,10 @@ def test_the_index_is_made_again_only_when_its_records_change(tmp_path: Path) ->
     assert not (state / "search-old-x1y2").exists()
     made = {path: path.stat().st_mtime_ns for path in (state / search.KEPT).rglob("*") if path.is_file()}
     assert build(lines) == (None, False)  # the same records: the index stands, in the site too
+    (state / search.RECORDS).write_bytes(b"".join(lines))
+    stands = search.Indexer(state, site)
+    stands.start(search.records_digest(b"".join(lines)))  # their digest given: the same answer
+    assert stands.finish() is None
     lines[3] = record_line("/paper/0003/", "A new title")
     seconds, installed = build(lines)
     assert seconds is not None and installed

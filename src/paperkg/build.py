@@ -170,12 +170,13 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
                 one_off.update(sparql_page(renderer, site, iris, settings.graph_dir))
         indexer = None
         if settings.search:  # the page, and its index made from the records while the pages are built
-            search.update_records(records, pages, config, None if kept is None else {page for page, _, _ in to_render})
+            digest = search.update_records(records, pages, config,
+                                           None if kept is None else {page for page, _, _ in to_render})
             indexer = search.Indexer(state_dir, Path(config.site_dir))
             one_off[SEARCH_PAGE] = renderer.render_page("search.md.j2", SEARCH_PAGE, assets=sparql.ASSETS,
                                                         index=search.OUTPUT + "/")
             one_off.update(search.asset_files())
-            indexer.start()
+            indexer.start(digest)  # the records just written: not read back for their digest
 
         # what the next build starts from, pickled by a child while the pages are made (seconds
         # at 30k papers), its index written once they are; the plugin waits for it at the end

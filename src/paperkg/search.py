@@ -1,6 +1,6 @@
 """The search stage: the site's search page and its index, made from one record per searchable
 page (papers: title, authors and abstract, filters by topic and year; topics: their names; the
-A-Z author lists: names, a hundred to a page, so authors are found without one record each).
+A-Z author lists: names, about a hundred to a page, so authors are found without one record each).
 The records come from the graph's views and are kept in .paperkg/ for the next build, which
 makes again only those of the pages it makes again. search_files.py makes them into the index's
 static files, in a child process while the pages are built; the search page's engine
@@ -78,16 +78,17 @@ def _line(found: dict[str, object]) -> bytes:
     return (json.dumps(found, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
-def write_records(path: Path, found: Iterable[dict[str, object]]) -> None:
-    """Write the records as JSON lines, sorted by URL: the same site, the same bytes."""
-    _write(path, {record["url"]: _line(record) for record in found})
+def write_records(path: Path, found: Iterable[dict[str, object]]) -> str:
+    """Write the records as JSON lines, sorted by URL (the same site, the same bytes); returns
+    their `records_digest`."""
+    return _write(path, {record["url"]: _line(record) for record in found})
 
 
 def update_records(path: Path, jobs: Iterable[Job], config: MkDocsConfig,
-                   changed: Collection[str] | None = None) -> None:
-    """Write the records of the searchable pages among the jobs (`write_records`). With
-    `changed`, the pages this build makes again, the other pages' records are those of the
-    last build's file, not made again."""
+                   changed: Collection[str] | None = None) -> str:
+    """Write the records of the searchable pages among the jobs (`write_records`) and return
+    their `records_digest`. With `changed`, the pages this build makes again, the other pages'
+    records are those of the last build's file, not made again."""
     kept: dict[str, bytes] = {}
     if changed is not None:
         with contextlib.suppress(FileNotFoundError):
@@ -103,12 +104,22 @@ def update_records(path: Path, jobs: Iterable[Job], config: MkDocsConfig,
             lines[url] = kept[url]
         elif (found := record(job, config)) is not None:
             lines[url] = _line(found)
-    _write(path, lines)
+    return _write(path, lines)
 
 
-def _write(path: Path, lines: dict[str, bytes]) -> None:
+def _write(path: Path, lines: dict[str, bytes]) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tempfiles.replace_bytes(path, b"".join(lines[url] for url in sorted(lines)))
+    data = b"".join(lines[url] for url in sorted(lines))
+    tempfiles.replace_bytes(path, data)
+    return records_digest(data)
+
+
+def records_digest(records: bytes) -> str:
+    """What the index is made from: the records, and the code that makes the index of them (a
+    new format is made anew)."""
+    digest = hashlib.sha256(Path(search_files.__file__).read_bytes())
+    digest.update(records)
+    return digest.hexdigest()
 
 
 _SEARCHABLE = frozenset({"paper.md.j2", "topic.md.j2", "authors-letter.md.j2"})
@@ -130,12 +141,13 @@ class Indexer:
         self.written = 0  # the index's files this build wrote
         self._process: subprocess.Popen | None = None
 
-    def start(self) -> None:
+    def start(self, digest: str | None = None) -> None:
+        """Make the index, unless the kept one is of these records; `digest` is their
+        `records_digest`, when the caller has it (else the records file is read for it)."""
         self.started = time.perf_counter()
         for old in self.kept.parent.glob("search-old-*"):  # Pagefind's replaced copies, when paperkg used it
             shutil.rmtree(old, ignore_errors=True)
-        # the records, and the code that makes the index of them: a new format is made anew
-        digest = hashlib.sha256(Path(search_files.__file__).read_bytes() + self.records.read_bytes()).hexdigest()
+        digest = digest or records_digest(self.records.read_bytes())
         if _read(self.kept / search_files.DIGEST) == digest and (self.kept / "index.json").is_file():
             return  # the very records the kept index was made from
         # A fresh interpreter rather than a fork: a forked child's collections would copy the

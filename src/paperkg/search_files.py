@@ -97,6 +97,7 @@ class WordCache:
         self.used: dict[bytes, tuple[str, bytes]] = {}  # this index's records: what is kept next
 
     @staticmethod
+    @functools.cache
     def code() -> bytes:
         return hashlib.sha256(Path(__file__).read_bytes()).digest()
 
