@@ -8,6 +8,8 @@ Expected graphs are written by hand from the model, not read off the code's outp
 from __future__ import annotations
 
 import difflib
+import gc
+import pickle
 import re
 from collections import Counter
 from dataclasses import replace
@@ -911,6 +913,18 @@ def test_cli_malformed_file_ingests_nothing(project, tmp_path, bad_first):
     (line,) = error_lines(result)
     assert re.search(re.escape(str(bad)) + r":\d+: malformed XML", line), line
     assert snapshot(project / "graph") == graph
+    assert gc.isenabled()  # ingest pauses the collector while it merges, and not beyond
+
+
+def test_namespaces_make_each_term_once_and_pickle():
+    iris = Iris("https://kg.example.org/")
+    assert SCHEMA.name is SCHEMA.name is SCHEMA["name"]
+    assert SCHEMA.name == NamedNode("https://schema.org/name")
+    assert iris.ax is iris.ax and iris.ax.nameKey == NamedNode("https://kg.example.org/ns#nameKey")
+    again = pickle.loads(pickle.dumps(iris))
+    assert again == iris and again.ax.ordinal == NamedNode("https://kg.example.org/ns#ordinal")
+    with pytest.raises(AttributeError):
+        getattr(SCHEMA, "__wrapped__")  # noqa: B009 -- dunders are not terms
 
 
 def test_cli_error_feed_fails_and_ingests_nothing(project):

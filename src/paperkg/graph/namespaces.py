@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from pyoxigraph import NamedNode
@@ -11,10 +12,11 @@ class Namespace:
     """A namespace IRI; `NS.term` or `NS["term"]` gives a NamedNode. (Not a str subclass:
     str's own methods would shadow terms such as dcterms:title.)"""
 
-    __slots__ = ("_iri",)
+    __slots__ = ("_iri", "_terms")
 
     def __init__(self, iri: str):
         self._iri = iri
+        self._terms: dict[str, NamedNode] = {}  # made once each: a NamedNode checks its IRI (1-2 µs)
 
     def __str__(self) -> str:
         return self._iri
@@ -22,10 +24,13 @@ class Namespace:
     def __getattr__(self, local: str) -> NamedNode:
         if local.startswith("__"):
             raise AttributeError(local)
-        return NamedNode(self._iri + local)
+        return self[local]
 
     def __getitem__(self, local: str) -> NamedNode:
-        return NamedNode(self._iri + local)
+        term = self._terms.get(local)
+        if term is None:
+            term = self._terms[local] = NamedNode(self._iri + local)
+        return term
 
 
 RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
@@ -63,7 +68,7 @@ class Iris:
 
     base: str  # the site_url, ending in "/"
 
-    @property
+    @functools.cached_property
     def ax(self) -> Namespace:
         return Namespace(self.base + "ns#")
 
