@@ -107,6 +107,24 @@ def test_background_work_runs_in_a_child_and_gives_back_its_result_or_its_error(
         parallel.Background(fails).result()
 
 
+def test_gated_work_hears_go_or_stop_once_whatever_comes_after() -> None:
+    def work(proceed) -> tuple[int, bool]:
+        return os.getpid(), proceed()
+
+    went = parallel.Gated(work)
+    went.go()
+    went.stop()  # after go: nothing, and no descriptor closed twice
+    went.stop()
+    pid, told = went.result()
+    assert told is True and pid != os.getpid()
+
+    stopped = parallel.Gated(work)
+    stopped.stop()
+    stopped.stop()
+    stopped.go()  # too late: the child was told to stop
+    assert stopped.result()[1] is False
+
+
 def test_what_lives_through_the_block_is_out_of_the_collectors_sight_in_it_and_back_in_after() -> None:
     class Node:
         pass

@@ -378,7 +378,7 @@ def test_words_kept_by_other_code_or_damaged_are_not_used(tmp_path: Path, monkey
     path = tmp_path / search_files.WORDS
     path.write_bytes(cache.dumps())
     assert len(search_files.WordCache.load(path).found) == len(records)
-    monkeypatch.setattr(search_files.WordCache, "code", staticmethod(lambda: b"another version"))
+    monkeypatch.setattr(search_files, "code_digest", lambda: b"another version")
     assert search_files.WordCache.load(path).found == {}
     path.write_bytes(b"not a pickle")
     assert search_files.WordCache.load(path).found == {}

@@ -113,6 +113,7 @@ class Gated:
     def __init__(self, work: Callable[[Callable[[], bool]], R]) -> None:
         self.work: Callable[[Callable[[], bool]], R] | None = None
         self.child: Background | None = None
+        self.writer: int | None = None  # the pipe the child reads its word from
         if not hasattr(os, "fork"):
             self.work = work
             return
@@ -130,12 +131,22 @@ class Gated:
         if self.child is None:
             self.child = Background(lambda: self.work(lambda: True))
             return
-        os.write(self.writer, b"1")
-        os.close(self.writer)
+        if self.writer is not None:
+            try:
+                os.write(self.writer, b"1")
+            finally:
+                self._close()
 
     def stop(self) -> None:
+        """The child's word is False, unless `go()` came first (stop after go does nothing)."""
         if self.child is not None:
+            self._close()
+
+    def _close(self) -> None:
+        # once only: the descriptor's number may be another file's once it is closed
+        if self.writer is not None:
             os.close(self.writer)
+            self.writer = None
 
     def result(self):
         return None if self.child is None else self.child.result()

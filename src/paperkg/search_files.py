@@ -87,6 +87,12 @@ def _marks() -> tuple[re.Pattern[str], re.Pattern[str]]:
             re.compile("[" + "".join(re.escape(mark) for mark in marks if mark > "\uffff") + "]+"))
 
 
+@functools.cache
+def code_digest() -> bytes:
+    """The digest of this code: what it made (an index, kept words) is made anew by another."""
+    return hashlib.sha256(Path(__file__).read_bytes()).digest()
+
+
 class WordCache:
     """Each record's words and weights by the digest of its line, kept from one index to the next:
     an update's index makes the words of the records that changed only (making them all is most
@@ -95,11 +101,6 @@ class WordCache:
     def __init__(self, found: dict[bytes, tuple[str, bytes]] | None = None) -> None:
         self.found = found or {}
         self.used: dict[bytes, tuple[str, bytes]] = {}  # this index's records: what is kept next
-
-    @staticmethod
-    @functools.cache
-    def code() -> bytes:
-        return hashlib.sha256(Path(__file__).read_bytes()).digest()
 
     @classmethod
     def load(cls, path: Path) -> WordCache:
@@ -114,10 +115,10 @@ class WordCache:
             code, found = pickle.loads(data)
         except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             return cls()
-        return cls(found if code == cls.code() and isinstance(found, dict) else None)
+        return cls(found if code == code_digest() and isinstance(found, dict) else None)
 
     def dumps(self) -> bytes:
-        return pickle.dumps((self.code(), self.used), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((code_digest(), self.used), protocol=pickle.HIGHEST_PROTOCOL)
 
     def weights(self, line: bytes, record: dict) -> tuple[list[str], bytes]:
         """The record's words (each once) and their weights: occurrences, a title's counted
