@@ -342,6 +342,23 @@ def report(results: list[SizeResult], seed: int, commit: str | None = None) -> s
             f"| {r.search_bytes / 1000:.0f} kB, {r.search_gzip / 1000:.0f} kB gzipped, in {r.search_files} files "
             f"(of {r.index_bytes / 1e6:.1f} MB) |"
         )
+    # each stage's peak RSS at every size: what grows with the corpus, and how
+    lines += [
+        "",
+        "Peak RSS by stage, full build: each stage's own peak in the build's main process (*ingest*: its command's "
+        "largest process; *MkDocs' workers*: the largest of them).",
+        "",
+        "| papers | peak RSS: ingest | graph | views | render | dataset | twins | MkDocs | MkDocs' workers "
+        "|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        peaks = {name: f"{peak:.0f} MiB" if (peak := r.stages.get(name, (0.0, None))[1]) is not None else "–"
+                 for name in ("graph", "views", "render", "dataset", "twins", "mkdocs")}
+        lines.append(
+            f"| {r.papers:,} | {r.ingest.peak_mib:.0f} MiB | {peaks['graph']} | {peaks['views']} | {peaks['render']} "
+            f"| {peaks['dataset']} | {peaks['twins']} | {peaks['mkdocs']} | {worker_peak(r.build.output)} |"
+        )
     big = max(results, key=lambda r: r.papers)
     peak = max(big.ingest.peak_mib, big.build.peak_mib)
     lines += [
