@@ -5,6 +5,7 @@ byte for byte, as a full build of everything from scratch."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -72,6 +73,8 @@ def test_incremental_build_rewrites_only_changes_and_equals_a_full_build(tmp_pat
     assert all(p.startswith(("sitemap.xml", "404.html", ".well-known/")) for p in same), same[:20]
     assert any(p.startswith("search-index/w/") for p in changed)
     assert changed <= rewritten
+    for dump in ("dump/graph.ttl", "dump/graph.nt.gz"):  # linked into the site, not copied by MkDocs
+        assert dump in changed and os.path.samefile(incremental / "public" / dump, incremental / "site" / dump)
 
     full = tmp_path / "full" / "site"
     run("new", full)

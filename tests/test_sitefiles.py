@@ -74,6 +74,28 @@ def test_an_incremental_build_equals_a_full_one_and_builds_files_added_anywhere(
     assert b"/notes/</loc>" in incremental["sitemap.xml"]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_build_keeps_the_listing_the_next_build_starts_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    monkeypatch.setattr(listing, "RECENT_NS", 0)  # every directory's listing kept, however recent
+    directory = new_project(tmp_path / "site", [SEED])
+    run("build", "--full", "--project", directory, "--jobs", jobs)
+    kept = directory / ".paperkg" / sitefiles.LISTING
+    assert kept.is_file()
+    reads: list[str] = []
+    read = listing._read
+    monkeypatch.setattr(listing, "_read", lambda directory: reads.append(directory) or read(directory))
+    assert "files " in run("-v", "build", "--project", directory)  # listed lazily
+    assert reads == []  # not one directory read again: the full build's listing stands
+
+    # and it is the docs_dir as it is: a directory changed since is read again
+    (directory / "site" / "notes").mkdir()
+    (directory / "site" / "notes" / "index.md").write_text("# Notes\n")
+    assert "files " in run("-v", "build", "--project", directory)
+    assert sorted(reads) == sorted([f"{directory / 'site'}{os.sep}", f"{directory / 'site'}{os.sep}notes/"])
+
+
 def test_a_broken_link_in_a_page_mkdocs_converts_fails_an_incremental_build(tmp_path: Path) -> None:
     directory = new_project(tmp_path / "site", [SEED])
     docs = directory / "site"

@@ -41,10 +41,19 @@ def test_the_manifest_is_written_only_when_the_generated_paths_change(tmp_path: 
     os.utime(tmp_path / MANIFEST, (0, 0))
     build(tmp_path, {"a/index.md": "A2", "b/index.md": "B2"})  # other bytes, the same pages
     assert (tmp_path / MANIFEST).stat().st_mtime == 0
-    build(tmp_path, {"a/index.md": "A2", "b/index.md": "B2", "c/index.md": "C"})
-    assert (tmp_path / MANIFEST).read_text() == "a/index.md\nb/index.md\nc/index.md\n"
-    build(tmp_path, {"a/index.md": "A2"})
-    assert (tmp_path / MANIFEST).read_text() == "a/index.md\n"
+    # pages added: appended to it (at 30,000 papers it lists 180,000 twins), the rest as it was
+    build(tmp_path, {"a/index.md": "A2", "b/index.md": "B2", "0/index.md": "0"})
+    assert (tmp_path / MANIFEST).read_text() == "a/index.md\nb/index.md\n0/index.md\n"
+    assert PageWriter(tmp_path).before == {"0/index.md", "a/index.md", "b/index.md"}
+    build(tmp_path, {"a/index.md": "A2", "0/index.md": "0"})  # a page gone: written whole, sorted
+    assert (tmp_path / MANIFEST).read_text() == "0/index.md\na/index.md\n"
+
+
+def test_a_manifest_without_its_last_line_end_is_written_whole(tmp_path: Path) -> None:
+    build(tmp_path, {"a/index.md": "A"})
+    (tmp_path / MANIFEST).write_text("a/index.md")  # edited by hand: an appended path would join its line
+    build(tmp_path, {"a/index.md": "A", "b/index.md": "B"})
+    assert (tmp_path / MANIFEST).read_text() == "a/index.md\nb/index.md\n"
 
 
 def test_a_file_paperkg_did_not_generate_stops_the_build_before_anything_is_written(tmp_path: Path) -> None:

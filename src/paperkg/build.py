@@ -360,6 +360,24 @@ def put_twins(generated: Generated, site_dir: Path, everything: bool) -> int:
     return len(paths)
 
 
+def put_dumps(docs_dir: Path, site_dir: Path) -> None:
+    """Link the graph's dumps into the built site before MkDocs copies its static files: the
+    copy then finds the file already there (MkDocs skips a file whose output is itself) instead
+    of writing 180 MB again at 30,000 papers. The docs_dir's dump is only ever replaced
+    (PageWriter.write_file), never written over, so the site's link keeps its bytes until the
+    next build links the new one."""
+    for path in (dataset.DUMP_NT, dataset.DUMP_TTL):
+        source, target = docs_dir / path, site_dir / path
+        try:
+            if not source.is_file() or (target.exists() and os.path.samefile(source, target)):
+                continue
+        except OSError:
+            continue
+        target.unlink(missing_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        link_or_copy(source, target)
+
+
 def build_site(project: Project, full: bool = False, jobs: int | None = None) -> None:
     """Generate the pages (through the plugin) and build the HTML into the site_dir.
 

@@ -8,7 +8,8 @@ so a directory whose device, inode, modification and change times are those it h
 last read holds the same names, and is not read again. A file added anywhere, by hand or by
 paperkg, changes its directory's times, and that directory is read again. A directory changed
 shortly before it was read is not kept: a change in the same tick of the file system's clock
-could leave its times as they were.
+could leave its times as they were. A full build keeps a listing too (sitefiles.keep_listing),
+so the update after it reads only what changed since.
 """
 
 from __future__ import annotations

@@ -169,12 +169,20 @@ def build(
     Told which changed, on a site where nothing else can tell the difference, MkDocs' file list
     is a lazy one (`sitefiles.LazyFiles`): File and Page objects only for the files the build
     works on."""
-    lazy = dirty and changed is not None and sitefiles.applies(config)
+    listable = changed is not None and sitefiles.applies(config)  # an incremental build may list lazily
+    lazy = dirty and listable
     if not hasattr(os, "fork"):
         workers = 1
     if workers <= 1 and not lazy:
         mkdocs.build(config, dirty=dirty)
-        return
+    else:
+        _build(config, dirty, workers, changed, lazy)
+    if listable and not dirty:  # what the next build lists the docs_dir from
+        sitefiles.keep_listing(config)
+
+
+def _build(config: MkDocsConfig, dirty: bool, workers: int, changed: Callable[[File], bool] | None,
+           lazy: bool) -> None:
     counter = CountHandler()
     counter.setLevel(logging.WARNING)
     if config.strict:

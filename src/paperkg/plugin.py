@@ -17,7 +17,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from paperkg.build import SEARCH_PAGE, PageSettings, generate_pages, put_twins, stage
+from paperkg.build import SEARCH_PAGE, PageSettings, generate_pages, put_dumps, put_twins, stage
 from paperkg.errors import PaperkgError
 from paperkg.parallel import Background
 from paperkg.partials import share_navigation
@@ -145,6 +145,7 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         # The site_dir is cleaned by now: the twins go into it while MkDocs reads the pages, in
         # a child process (this part of MkDocs' build uses one core), not after the build.
         generated, site_dir, everything = self.generated, Path(config.site_dir), not self.incremental
+        put_dumps(Path(config.docs_dir), site_dir)
         self.linking = Background(lambda: put_twins(generated, site_dir, everything))
         return files
 

@@ -99,8 +99,10 @@ class PageWriter:
         self.docs_dir = docs_dir
         self.there = there or (lambda path: (docs_dir / path).exists())  # as in write_made
         manifest = docs_dir / MANIFEST
-        self.before = set(manifest.read_text("utf-8").split("\n")) - {""} if manifest.exists() else set()
+        text = manifest.read_text("utf-8") if manifest.exists() else ""
+        self.before = set(text.split("\n")) - {""}
         self.listed = set(self.before)  # what the manifest holds now
+        self.appendable = text.endswith("\n")  # a path appended to it is a line of its own
         self.paths: set[str] = set()
         self.written: list[str] = []
         self.unchanged = 0
@@ -110,7 +112,7 @@ class PageWriter:
         self.refuse_others(paths)
         self.paths.update(paths)
         # Listed before any is written: files of a build that fails half-way stay paperkg's.
-        self._write_manifest(self.before | self.paths)
+        self._list(paths - self.listed)
 
     def refuse_others(self, paths: Iterable[str]) -> None:
         """Stop the build if one of these paths holds a file paperkg did not generate."""
@@ -159,12 +161,25 @@ class PageWriter:
         removed = sorted(self.before - self.paths)
         for path in removed:
             remove(self.docs_dir / path, self.docs_dir)
-        self._write_manifest(self.paths)
+        if self.listed != self.paths or not (self.docs_dir / MANIFEST).is_file():
+            self._write_manifest(self.paths)
         return WriteReport(sorted(self.written), self.unchanged, removed)
 
+    def _list(self, added: set[str]) -> None:
+        """Add paths to the manifest: appended to it (an update adds a few to a list of hundreds
+        of thousands), or the whole of it written where it cannot be."""
+        if not added:
+            return
+        if not self.appendable:
+            self._write_manifest(self.listed | added)
+            return
+        with (self.docs_dir / MANIFEST).open("a", encoding="utf-8") as manifest:
+            manifest.write("".join(f"{p}\n" for p in sorted(added)))
+        self.listed |= added
+
     def _write_manifest(self, paths: set[str]) -> None:
-        if paths == self.listed and (self.docs_dir / MANIFEST).is_file():
-            return  # an update that adds or removes no page: hundreds of thousands of lines as they are
+        """The manifest, sorted, listing `paths` alone."""
         self.docs_dir.mkdir(parents=True, exist_ok=True)
         (self.docs_dir / MANIFEST).write_text("".join(f"{p}\n" for p in sorted(paths)), "utf-8")
         self.listed = set(paths)
+        self.appendable = True
