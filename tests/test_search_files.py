@@ -364,9 +364,13 @@ def test_kept_words_make_the_same_bytes_and_only_changed_records_are_split(monke
     changed[3]["content"] = changed[3]["content"].replace("eggs", "ham")
     changed.pop(0)
     seen = counting_words(monkeypatch)
+    parsed: list[bytes] = []
+    loads = search_files.json.loads
+    monkeypatch.setattr(search_files.json, "loads", lambda text: parsed.append(text) or loads(text))
     again = search_files.WordCache(kept.found)
     assert index_files(lines(changed), again) == index_files(lines(changed))
     assert seen[:2] == [changed[2]["content"], changed[2]["meta"]["title"]]  # the changed record's, first time
+    assert parsed[:1] == [lines(changed)[2]] and len(parsed) == 1 + len(changed)  # read likewise
     assert len(seen) == 2 + 2 * len(changed)  # then every record's, without the cache
     assert len(again.used) == len(changed)  # what is kept next: this index's records only
 
@@ -383,8 +387,9 @@ def test_words_kept_by_other_code_or_damaged_are_not_used(tmp_path: Path, monkey
     path.write_bytes(b"not a pickle")
     assert search_files.WordCache.load(path).found == {}
     assert search_files.WordCache.load(tmp_path / "none").found == {}
-    damaged = {key: ("word another", b"\x01") for key in cache.used}  # two words, one weight
-    assert index_files(lines(records), search_files.WordCache(damaged)) == index_files(lines(records))
+    for damaged in ({key: ("word another", b"\x01") for key in cache.used},  # an older entry's shape
+                    {key: ("word another", b"\x01", "[]", ()) for key in cache.used}):  # two words, one weight
+        assert index_files(lines(records), search_files.WordCache(damaged)) == index_files(lines(records))
 
 
 def test_make_index_keeps_the_words_beside_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
