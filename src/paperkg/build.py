@@ -35,7 +35,7 @@ from paperkg.query import list_queries
 from paperkg.render import bodies, dataset, head, sparql, twins, vocab
 from paperkg.render.dataset import Segments
 from paperkg.render.pages import Renderer, changed_jobs
-from paperkg.render.write import PageWriter, WriteReport, link_or_copy, manifest_paths, merge_counts, remove, write_all
+from paperkg.render.write import PageWriter, WriteReport, link_into, manifest_paths, merge_counts, remove, write_all
 from paperkg.resources import bundled
 from paperkg.state import Kept
 from paperkg.views import Queries, SiteView, build_views, patched_views, reuse
@@ -353,10 +353,7 @@ def put_twins(generated: Generated, site_dir: Path, everything: bool) -> int:
         for path in report.removed:
             (site_dir / path).unlink(missing_ok=True)
     for path in paths:
-        target = site_dir / path
-        target.unlink(missing_ok=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        link_or_copy(source / path, target)
+        link_into(source / path, site_dir / path)
     return len(paths)
 
 
@@ -368,14 +365,8 @@ def put_dumps(docs_dir: Path, site_dir: Path) -> None:
     next build links the new one."""
     for path in (dataset.DUMP_NT, dataset.DUMP_TTL):
         source, target = docs_dir / path, site_dir / path
-        try:
-            if not source.is_file() or (target.exists() and os.path.samefile(source, target)):
-                continue
-        except OSError:
-            continue
-        target.unlink(missing_ok=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        link_or_copy(source, target)
+        if source.is_file() and not (target.is_file() and os.path.samefile(source, target)):
+            link_into(source, target)
 
 
 def build_site(project: Project, full: bool = False, jobs: int | None = None) -> None:

@@ -144,8 +144,9 @@ class WordCache:
             text = text[len(shown):]
         fragment = json.dumps([record["url"], title, authors, text], ensure_ascii=False, separators=(",", ":"))
         filters = tuple((name, tuple(dict.fromkeys(values))) for name, values in record["filters"].items())
-        self.used[key] = (" ".join(counts), bytes(min(weight, 255) for weight in counts.values()), fragment, filters)
-        return list(counts), self.used[key][1], fragment, filters
+        weights = bytes(min(weight, 255) for weight in counts.values())
+        self.used[key] = (" ".join(counts), weights, fragment, filters)
+        return list(counts), weights, fragment, filters
 
 
 def index_files(records: list[bytes], cache: WordCache | None = None) -> dict[str, bytes]:
