@@ -28,7 +28,7 @@ export function stem(word) {
 export async function openIndex(directory) {
   const base = new URL(directory, document.baseURI);
   const index = await fetchJson(new URL("index.json", base), { cache: "no-cache" }); // the other files follow it
-  if (index.format !== 1) throw new Error(`search index format ${index.format} is not known here`);
+  if (index.format !== 2) throw new Error(`search index format ${index.format} is not known here`);
   return new Engine(base, index);
 }
 
@@ -53,7 +53,7 @@ class Engine {
 
   // The records that have, for each of the term's words, a word starting with its stem, best first:
   // [{number, score}]. Filters: {name: [values]}, a record must have one of each name's values.
-  // With no words, the filtered records (without filters, all of them) in the index's order.
+  // With no words, the filtered records in the index's order; with neither, none.
   async search(term, filters = {}) {
     const wanted = [...new Set(words(term || ""))];
     let scores = null;
@@ -83,7 +83,7 @@ class Engine {
         }
       }
     }
-    if (scores === null) scores = new Map(Array.from({ length: this.index.records }, (_, number) => [number, 0]));
+    if (scores === null) return [];
     return [...scores].map(([number, score]) => ({ number, score }))
       .sort((a, b) => b.score - a.score || a.number - b.number);
   }
@@ -113,11 +113,12 @@ class Engine {
     return this.chunks.get(number);
   }
 
-  // What a result shows: {url (from the site's root), title, authors, text}.
+  // What a result shows: {url (from the site's root), title, authors, text}. Record n is in
+  // fragment n % F, at place n / F (search_files.py tells why).
   async record(number) {
-    const fragment = Math.floor(number / this.index.per_fragment);
+    const fragment = number % this.index.fragments;
     if (!this.fragments.has(fragment)) this.fragments.set(fragment, fetchJson(this.file(`f/${fragment}.json`)));
-    const [url, title, authors, text] = (await this.fragments.get(fragment))[number % this.index.per_fragment];
+    const [url, title, authors, text] = (await this.fragments.get(fragment))[Math.floor(number / this.index.fragments)];
     return { url, title, authors, text };
   }
 

@@ -15,7 +15,7 @@ Per size, in one run on one machine:
    day's harvest does. Then the next day's page at once, while what the first read is in memory.
 5. The first search: the built site served on loopback, the search page opened in headless
    Chromium, a word of a paper's title searched; the bytes the search page downloaded for it.
-6. Optionally `paperkg serve`: seconds until the site answers over HTTP.
+6. Optionally `paperkg serve` and `mkdocs serve`: seconds until each answers over HTTP.
 
 Every command runs in a fresh process under a small wrapper that reports the peak RSS of its
 largest process, the search index's included.
@@ -34,6 +34,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -101,6 +102,7 @@ class SizeResult:
     again_build: Run | None = None
     again_changed: int = 0
     serve_s: float | None = None
+    mkdocs_serve_s: float | None = None
     search_bytes: int = 0
     search_gzip: int = 0
     search_files: int = 0
@@ -174,8 +176,12 @@ def serve_startup(project: Path, limit: float, server: str = "paperkg") -> float
                 time.sleep(0.5)
         return None
     finally:
-        process.terminate()
-        process.wait(timeout=60)
+        process.send_signal(signal.SIGINT)  # as Ctrl-C: `mkdocs serve` then removes its temporary site
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def first_search(site: Path, term: str) -> tuple[int, int, int]:
@@ -253,6 +259,9 @@ def measure(papers: int, seed: int, work: Path, bare: bool, serve: bool) -> Size
         print("; serve ...", end="", flush=True)
         result.serve_s = serve_startup(project, limit=max(120.0, 3 * result.build.seconds))
         print(f" {result.serve_s:.1f} s" if result.serve_s else " no answer", end="", flush=True)
+        print("; mkdocs serve ...", end="", flush=True)
+        result.mkdocs_serve_s = serve_startup(project, limit=max(300.0, 5 * result.build.seconds), server="mkdocs")
+        print(f" {result.mkdocs_serve_s:.1f} s" if result.mkdocs_serve_s else " no answer", end="", flush=True)
     print()
     return result
 
@@ -327,18 +336,19 @@ def report(results: list[SizeResult], seed: int, commit: str | None = None) -> s
         "",
         "| papers | bare `mkdocs build` | pipeline / bare | paperkg's own share | incremental: ingest + build "
         "| pages changed | the next day's page at once (pages changed) | `paperkg serve` answers after "
-        "| first search downloads (of the whole index) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| `mkdocs serve` answers after | first search downloads (of the whole index) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         bare = f"{r.bare.seconds:.1f} s" if r.bare else "not run"
         ratio = f"{r.total / r.bare.seconds:.2f}×" if r.bare else "–"
         serve = f"{r.serve_s:.1f} s" if r.serve_s else "not run"
+        mkdocs_serve = f"{r.mkdocs_serve_s:.1f} s" if r.mkdocs_serve_s else "not run"
         lines.append(
             f"| {r.papers:,} | {bare} | {ratio} | {r.ours / r.total:.0%} | {r.update_ingest.seconds:.1f} + "
             f"{r.update_build.seconds:.1f} = **{r.incremental:.1f} s** | {r.update_changed:,} "
             f"| {r.again_ingest.seconds:.1f} + {r.again_build.seconds:.1f} = {r.again:.1f} s ({r.again_changed:,}) "
-            f"| {serve} "
+            f"| {serve} | {mkdocs_serve} "
             f"| {r.search_bytes / 1000:.0f} kB, {r.search_gzip / 1000:.0f} kB gzipped, in {r.search_files} files "
             f"(of {r.index_bytes / 1e6:.1f} MB) |"
         )
@@ -409,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="BENCHMARKS.md to update, or - to print")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temporary one)")
     parser.add_argument("--skip-bare", action="store_true", help="do not time the bare mkdocs build")
-    parser.add_argument("--serve", action="store_true", help="also time `paperkg serve` until it answers")
+    parser.add_argument("--serve", action="store_true",
+                        help="also time `paperkg serve` and `mkdocs serve` until each answers")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     commit = code_version()  # the paperkg code the measured commands run (they import it from src/)

@@ -54,11 +54,18 @@ def page(chromium):
 HOSTILE = '<script>alert("x")</script> & <b>bold</b> \'quoted\' $a<b$ &amp; &#60; <!-- x --> a:b, c\\d ünïcödé'
 
 
+def numbered_rows(index: Path) -> dict[int, list]:
+    """An index's records by number, [url, title, authors, text], from its fragments: record
+    s F + b is the one at place s of fragment b (search_files.py)."""
+    count = json.loads((index / "index.json").read_text())["fragments"]
+    return {place * count + int(path.stem): row for path in (index / "f").iterdir()
+            for place, row in enumerate(json.loads(path.read_text()))}
+
+
 def indexed(state: Path) -> dict[str, list]:
     """The kept index's records by URL: [title, authors, text, {filter: [values]}]."""
     kept = state / search.KEPT
-    index = json.loads((kept / "index.json").read_text())
-    rows = [row for n in range(index["fragments"]) for row in json.loads((kept / f"f/{n}.json").read_text())]
+    rows = numbered_rows(kept)
     filters: dict[int, dict[str, list[str]]] = {}
     for name, values in json.loads((kept / "filters.json").read_text()).items():
         for value, gaps in values.items():
@@ -66,7 +73,7 @@ def indexed(state: Path) -> dict[str, list]:
             for gap in gaps:
                 number += gap
                 filters.setdefault(number, {}).setdefault(name, []).append(value)
-    return {url: [title, authors, text, filters.get(n, {})] for n, (url, title, authors, text) in enumerate(rows)}
+    return {url: [title, authors, text, filters.get(n, {})] for n, (url, title, authors, text) in rows.items()}
 
 
 @pytest.mark.parametrize("directory_urls", [True, False])
@@ -296,7 +303,16 @@ def test_an_authors_name_finds_the_author_list_that_links_their_page(page, origi
 
 def test_the_index_covers_papers_topics_and_author_lists_only(page, origin: str, site: Path) -> None:
     papers = count(site, "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }")
-    indexed = [result["url"] for result in engine_search(page, origin, None)]
+    numbers = sorted(numbered_rows(site / ".paperkg" / search.KEPT).items())
+    page.goto(origin + "search-index/index.json")
+    indexed = page.evaluate(  # every record where the engine looks for it
+        """async ([engine, index, numbers]) => {
+            const { openIndex } = await import(engine);
+            const found = await openIndex(index);
+            return Promise.all(numbers.map(async (number) => (await found.record(number)).url));
+        }""", [origin + ENGINE, origin + "search-index/", [number for number, _ in numbers]])
+    assert indexed == [row[0] for _, row in numbers]
+    assert engine_search(page, origin, None) == []  # nothing searched, nothing found
     assert len(indexed) == len(set(indexed)) == len((site / ".paperkg" / search.RECORDS).read_text().splitlines())
     kinds = {url.split("/")[1] for url in indexed}
     assert kinds == {"paper", "topic", "authors"}, kinds

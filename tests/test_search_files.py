@@ -5,6 +5,7 @@ ones no longer in the index."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import zlib
@@ -117,11 +118,37 @@ def decoded_index(files: dict[str, bytes]) -> dict[str, dict[int, int]]:
     return index
 
 
-def expected_index(records: list[dict]) -> dict[str, dict[int, int]]:
+def fragment_of(url: str, count: int) -> int:
+    """The fragment a URL falls in, as the docstring tells: BLAKE2b's first 8 bytes modulo F."""
+    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big") % count
+
+
+def shown_by_number(files: dict[str, bytes]) -> dict[int, list]:
+    """Every record's [url, title, authors, text] by its number: record s * F + b is the one at
+    place s in fragment b."""
+    count = json.loads(files["index.json"])["fragments"]
+    shown = {}
+    for path in files:
+        if path.startswith("f/"):
+            fragment = int(path.removeprefix("f/").removesuffix(".json"))
+            assert 0 <= fragment < count
+            for place, row in enumerate(json.loads(files[path])):
+                shown[place * count + fragment] = row
+    return shown
+
+
+def numbering(files: dict[str, bytes], records: list[dict]) -> list[int]:
+    """Each record's number, in the records' order, from the fragments."""
+    number_of = {row[0]: number for number, row in shown_by_number(files).items()}
+    assert len(number_of) == len(records)
+    return [number_of[r["url"]] for r in records]
+
+
+def expected_index(records: list[dict], numbers: list[int]) -> dict[str, dict[int, int]]:
     """The inverted index computed directly: a word's weight in a record is its occurrences in
     the text plus 3 times those in the title, at most 255."""
     index: dict[str, dict[int, int]] = {}
-    for number, r in enumerate(records):
+    for number, r in zip(numbers, records, strict=True):
         text, title = words(r["content"]), words(r["meta"]["title"])
         for word in sorted(set(text) | set(title)):
             index.setdefault(word, {})[number] = min(255, text.count(word) + 3 * title.count(word))
@@ -176,36 +203,40 @@ def test_chunks_hold_the_inverted_index() -> None:
     records = hand_made()
     files = index_files(lines(records))
     index = decoded_index(files)
-    assert index == expected_index(records)
+    n = numbering(files, records)
+    assert index == expected_index(records, n)
     # a few by hand, so the test does not only agree with itself
-    assert index["eric"] == {0: 1, 2: 1}  # "Éric" in an author list and a paper's authors
-    assert index["łukasz"] == {1: 1, 2: 1}
-    assert index["naive"] == {2: 1 + 1 + 3}  # twice in the text (the title's copy and "naive"), once in the title
-    assert index["filter"] == {2: 1 + 2 + 3}  # "ﬁlter" in the title and its copy, "filter" twice more
-    assert index["a"] == {2: 3 + 2 * 3}  # "A" and "𝐀" in the title and its copy in the text, "a naive"
-    assert index["o"] == {2: 1 + 1 + 3}
-    assert index["spam"] == {3: 255}  # 300 + 3 in the text and 3 * 3 for the title: capped
-    assert index["eggs"] == {3: 1}
-    assert index["москва"] == {4: 1 + 3}
+    assert index["eric"] == {n[0]: 1, n[2]: 1}  # "Éric" in an author list and a paper's authors
+    assert index["łukasz"] == {n[1]: 1, n[2]: 1}
+    assert index["naive"] == {n[2]: 1 + 1 + 3}  # twice in the text (the title's copy and "naive"), once in the title
+    assert index["filter"] == {n[2]: 1 + 2 + 3}  # "ﬁlter" in the title and its copy, "filter" twice more
+    assert index["a"] == {n[2]: 3 + 2 * 3}  # "A" and "𝐀" in the title and its copy in the text, "a naive"
+    assert index["o"] == {n[2]: 1 + 1 + 3}
+    assert index["spam"] == {n[3]: 255}  # 300 + 3 in the text and 3 * 3 for the title: capped
+    assert index["eggs"] == {n[3]: 1}
+    assert index["москва"] == {n[4]: 1 + 3}
     assert "2024" not in index  # filters are not text
-    assert index["data"] == {5: 1 + 3}
-    assert "σοφια" in index and index["σοφια"] == {0: 1, 4: 1}
+    assert index["data"] == {n[5]: 1 + 3}
+    assert "σοφια" in index and index["σοφια"] == {n[0]: 1, n[4]: 1}
 
 
 def test_weights_are_capped_per_word() -> None:
     """A word past 255 is capped; the other words of the record keep their counts."""
     records = [record("/a/", "lots", "lots " * 400 + "few few"), record("/b/", "", "lots")]
-    index = decoded_index(index_files(lines(records)))
-    assert index == {"lots": {0: 255, 1: 1}, "few": {0: 2}}
+    files = index_files(lines(records))
+    a, b = numbering(files, records)
+    assert decoded_index(files) == {"lots": {a: 255, b: 1}, "few": {a: 2}}
 
 
 def test_record_numbers_past_a_byte() -> None:
     """Record numbers and gaps of 128 and more take several varint bytes."""
     records = [record(f"/p/{n:05d}/", "", "common" + (" rare" if n in (0, 130, 20_000) else ""))
                for n in range(20_001)]
-    index = decoded_index(index_files(lines(records)))
-    assert index["rare"] == {0: 1, 130: 1, 20_000: 1}
-    assert index["common"] == dict.fromkeys(range(20_001), 1)
+    files = index_files(lines(records))
+    index, n = decoded_index(files), numbering(files, records)
+    assert max(n) >= 1 << 14  # three varint bytes
+    assert index["rare"] == {n[0]: 1, n[130]: 1, n[20_000]: 1}
+    assert index["common"] == dict.fromkeys(n, 1)
 
 
 def utf16(word: str) -> bytes:
@@ -228,14 +259,14 @@ def test_words_in_utf16_order_across_chunks(monkeypatch: pytest.MonkeyPatch, lim
     in_order = [word for chunk in decoded for word, _, _ in chunk]
     assert in_order == sorted(in_order, key=utf16)
     assert len(set(in_order)) == len(in_order)
-    assert set(in_order) == set(expected_index(records))
+    assert set(in_order) == set(expected_index(records, numbering(files, records)))
     # The astral word is before the high-BMP one in UTF-16 (a surrogate is below U+E000),
     # though after it in code points: the order is JavaScript's, not Python's.
     astral, high = f"{ASTRAL}x", HIGH_BMP
     assert astral > high
     assert in_order.index(astral) < in_order.index(high)
     assert in_order != sorted(in_order)
-    assert decoded_index(files) == expected_index(records)
+    assert decoded_index(files) == expected_index(records, numbering(files, records))
 
 
 def test_chunks_close_at_the_postings_limit(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -255,53 +286,72 @@ def test_chunks_close_at_the_postings_limit(monkeypatch: pytest.MonkeyPatch) -> 
 def test_fragments_and_index_json() -> None:
     records = hand_made()
     files = index_files(lines(records))
-    per = search_files.PER_FRAGMENT
     index = json.loads(files["index.json"])
-    count = -(-len(records) // per)
-    assert count >= 2
-    assert set(index) == {"format", "records", "version", "chunks", "fragments", "per_fragment"}
-    assert index["format"] == search_files.FORMAT
+    assert set(index) == {"format", "records", "version", "chunks", "fragments"}
+    assert index["format"] == search_files.FORMAT == 2
     assert index["records"] == len(records)
-    assert index["fragments"] == count
-    assert index["per_fragment"] == per
+    assert index["fragments"] == 2  # the least power of two F with 4 F >= 6
     assert isinstance(index["version"], str) and index["version"]
-    assert sorted(path for path in files if path.startswith("f/")) == sorted(f"f/{b}.json" for b in range(count))
-    shown = []
-    for b in range(count):
-        fragment = json.loads(files[f"f/{b}.json"])
-        assert 1 <= len(fragment) <= per
-        shown += fragment
-    assert shown == [[r["url"], r["meta"]["title"], r["meta"].get("authors", ""), r["content"]] for r in records]
-    assert shown[0][2] == ""  # an author list has no authors of its own
-    assert shown[2][2] == "Łukasz Kowalski, Éric Dupont"
-    assert set(files) == {"index.json", "filters.json", *(f"f/{b}.json" for b in range(count)),
+    by_fragment: dict[int, list[list]] = {}
+    for r in records:
+        by_fragment.setdefault(fragment_of(r["url"], 2), []).append(
+            [r["url"], r["meta"]["title"], r["meta"].get("authors", ""), r["content"]])
+    assert {path: json.loads(data) for path, data in files.items() if path.startswith("f/")} == {
+        f"f/{b}.json": shown for b, shown in by_fragment.items()}  # each in the order of its URLs
+    shown = shown_by_number(files)
+    assert sorted(row[0] for row in shown.values()) == [r["url"] for r in records]
+    assert shown[numbering(files, records)[0]][2] == ""  # an author list has no authors of its own
+    assert shown[numbering(files, records)[2]][2] == "Łukasz Kowalski, Éric Dupont"
+    assert set(files) == {"index.json", "filters.json", *(f"f/{b}.json" for b in by_fragment),
                           *(f"w/{i}.bin" for i in range(len(index["chunks"])))}
 
 
-def test_fragment_count_at_the_boundary() -> None:
-    per = search_files.PER_FRAGMENT
-    for n in (1, per, per + 1, 2 * per):
-        files = index_files(lines([record(f"/p/{i:03d}/", f"t{i}", "x") for i in range(n)]))
-        count = -(-n // per)
-        assert json.loads(files["index.json"])["fragments"] == count
-        assert sorted(p for p in files if p.startswith("f/")) == sorted(f"f/{b}.json" for b in range(count))
-        assert [len(json.loads(files[f"f/{b}.json"])) for b in range(count)] == [per] * (n // per) + (
-            [n % per] if n % per else [])
+@pytest.mark.parametrize(("n", "count"), [(0, 0), (1, 1), (4, 1), (5, 2), (8, 2), (9, 4), (33, 16), (4096, 1024)])
+def test_fragment_count_is_a_power_of_two_for_four_records_at_most(n: int, count: int) -> None:
+    records = [record(f"/p/{i:04d}/", f"t{i}", "x") for i in range(n)]
+    files = index_files(lines(records))
+    assert search_files.fragment_count(n) == json.loads(files["index.json"])["fragments"] == count
+    assert sorted(row[0] for row in shown_by_number(files).values()) == [r["url"] for r in records]
+    assert {path for path in files if path.startswith("f/")} == {f"f/{fragment_of(r['url'], count)}.json"
+                                                               for r in records}
+
+
+def test_a_record_added_or_removed_changes_its_own_fragment_only() -> None:
+    """Numbered by their place among all records, a record added early moved every one after it
+    into another fragment; here the other fragments and the other records' numbers stay."""
+    records = [paper(f"/papers/2401.{i:05d}/", f"Paper {i}", f"Author {i % 7}", f"abstract {i}", "cs.DS", "2024")
+               for i in range(0, 400, 2)]
+    added = [*records[:3], paper("/papers/2401.00005/", "New", "Author 1", "abstract new", "cs.DS", "2024"),
+             *records[3:]]
+    before, after = index_files(lines(records)), index_files(lines(added))
+    count = json.loads(before["index.json"])["fragments"]
+    assert json.loads(after["index.json"])["fragments"] == count == 64
+    own = f"f/{fragment_of('/papers/2401.00005/', count)}.json"
+    fragments = {path for path in before.keys() | after.keys() if path.startswith("f/")}
+    assert {path for path in fragments if before.get(path) != after.get(path)} == {own}
+    old, new = numbering(before, records), numbering(after, added)
+    moved = [r["url"] for r, o, m in zip(records, old, new[:3] + new[4:], strict=True) if o != m]
+    assert all(f"f/{fragment_of(url, count)}.json" == own for url in moved)  # later in the same fragment
+    assert index_files(lines(records)) == before  # and removed again, as it was
 
 
 def test_filters() -> None:
     records = hand_made()
-    filters = json.loads(index_files(lines(records))["filters.json"])
+    files = index_files(lines(records))
+    filters = json.loads(files["filters.json"])
+    n = numbering(files, records)
+    ds, y2023 = sorted([n[2], n[4]]), sorted([n[3], n[4]])
     assert filters == {
-        "topic": {"cs.AI — Artificial Intelligence": [3], "cs.DS — Data Structures and Algorithms": [2, 2]},
-        "year": {"2023": [3, 1], "2024": [2]},
+        "topic": {"cs.AI — Artificial Intelligence": [n[3]],
+                  "cs.DS — Data Structures and Algorithms": [ds[0], ds[1] - ds[0]]},
+        "year": {"2023": [y2023[0], y2023[1] - y2023[0]], "2024": [n[2]]},
     }
     back: dict[int, dict[str, list[str]]] = {}
     for name, values in filters.items():
         for value, gaps in values.items():
             for number in undo_gaps(gaps):
                 back.setdefault(number, {}).setdefault(name, []).append(value)
-    assert back == {n: r["filters"] for n, r in enumerate(records) if r["filters"]}
+    assert back == {number: r["filters"] for number, r in zip(n, records, strict=True) if r["filters"]}
 
 
 # --- the same records, the same bytes --------------------------------------------------------
@@ -316,8 +366,9 @@ def test_same_records_same_bytes_and_a_change_a_new_version() -> None:
     third = index_files(lines(changed))
     assert json.loads(third["index.json"])["version"] != json.loads(first["index.json"])["version"]
     differing = {path for path in first if first[path] != third.get(path)}
-    assert "f/0.json" in differing and "index.json" in differing
-    assert "f/1.json" not in differing and "filters.json" not in differing
+    own = f"f/{fragment_of(changed[3]['url'], 2)}.json"
+    assert {path for path in differing if path.startswith("f/")} == {own}
+    assert "index.json" in differing and "filters.json" not in differing
 
 
 def test_version_follows_every_file() -> None:
@@ -387,8 +438,8 @@ def test_words_kept_by_other_code_or_damaged_are_not_used(tmp_path: Path, monkey
     path.write_bytes(b"not a pickle")
     assert search_files.WordCache.load(path).found == {}
     assert search_files.WordCache.load(tmp_path / "none").found == {}
-    for damaged in ({key: ("word another", b"\x01") for key in cache.used},  # an older entry's shape
-                    {key: ("word another", b"\x01", "[]", ()) for key in cache.used}):  # two words, one weight
+    for damaged in ({key: ("word another", b"\x01", "[]", ()) for key in cache.used},  # an older entry's shape
+                    {key: ("word another", b"\x01", "[]", (), 0) for key in cache.used}):  # two words, one weight
         assert index_files(lines(records), search_files.WordCache(damaged)) == index_files(lines(records))
 
 
@@ -446,7 +497,9 @@ def test_write_index_writes_only_what_changed(tmp_path: Path, monkeypatch: pytes
     assert on_disk(target) == new
     times = mtimes(target)
     assert {path for path, time in times.items() if time != old} == differing
-    assert "index.json" in differing and "f/1.json" in differing and "f/0.json" not in differing
+    own = f"f/{fragment_of(changed[5]['url'], 2)}.json"
+    assert "index.json" in differing and own in differing
+    assert [path for path in differing if path.startswith("f/")] == [own]
 
 
 def test_write_index_removes_files_no_longer_in_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -456,7 +509,7 @@ def test_write_index_removes_files_no_longer_in_the_index(tmp_path: Path, monkey
     write_records(records_path, records)
     write_index(records_path, target)
     before = set(on_disk(target))
-    assert "f/1.json" in before
+    assert {"f/0.json", "f/1.json"} <= before
 
     fewer = records[:2]
     write_records(records_path, fewer)
@@ -476,7 +529,7 @@ def test_write_index_replaces_a_damaged_file(tmp_path: Path) -> None:
     records_path, target = tmp_path / "records.jsonl", tmp_path / "out"
     write_records(records_path, hand_made())
     write_index(records_path, target)
-    (target / "f" / "0.json").write_bytes(b"[]")
+    next((target / "f").iterdir()).write_bytes(b"[]")
     (target / "w" / "0.bin").unlink()
     assert write_index(records_path, target) == (6, 2)
     assert on_disk(target) == index_files(lines(hand_made()))

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -26,7 +27,9 @@ from rdflib.compare import isomorphic
 
 from paperkg import search
 from paperkg.cli import main
+from paperkg.config import load_project
 from paperkg.graph.store import data_files
+from paperkg.serve import sources
 from tests.conftest import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -337,7 +340,7 @@ def test_mkdocs_serve_keeps_the_configured_iris(tmp_path: Path) -> None:
         assert "<https://example.org/s/paper/1605.08386/#it>" in twin
         assert twin_file.read_bytes() == before  # not rewritten for the local address
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # as Ctrl-C: MkDocs removes its temporary site
         server.wait(timeout=30)
 
 
@@ -518,3 +521,26 @@ def test_the_dumps_hold_the_graph_with_the_taxonomy_when_graph_has_none(tmp_path
     with gzip.open(public / "dump" / "graph.nt.gz") as dump:
         lines = dump.read().decode().splitlines()
     assert lines == sorted(lines) and len(lines) == len(with_file)
+
+
+def test_serve_rebuilds_for_what_a_build_reads_and_not_for_its_own_pages(tmp_path: Path) -> None:
+    """`paperkg serve` builds again when what it watches changed (`serve.sources`): mkdocs.yml,
+    the graph, the templates and the docs_dir's own files, not the pages paperkg wrote there."""
+    directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
+    project = load_project(directory, strict=True)
+    before = sources(project)
+    watched = {Path(path).relative_to(directory).as_posix() for path, _, _ in before}
+    docs = project.docs_dir.relative_to(directory).as_posix()
+    assert "mkdocs.yml" in watched and any(path.startswith("graph/") for path in watched)
+    assert any(path.startswith(f"{project.templates_dir.name}/") for path in watched)
+    assert not any(path.startswith(f"{docs}/paper/") for path in watched)  # paperkg's own pages
+    page = project.docs_dir / "paper" / "1605.08386" / "index.md"
+    page.write_text(page.read_text("utf-8") + "\n", "utf-8")
+    assert sources(project) == before
+    own = project.docs_dir / "paper" / "1605.08386" / "notes.md"  # the reader's own, among paperkg's
+    own.write_text("Notes\n", "utf-8")
+    added = sources(project)
+    assert {Path(path).relative_to(directory).as_posix() for path, _, _ in added - before} == {
+        f"{docs}/paper/1605.08386/notes.md"}
+    own.write_text("Notes, longer\n", "utf-8")
+    assert sources(project) != added

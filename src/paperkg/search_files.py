@@ -8,25 +8,32 @@ a child process beside the build.
 
 The format (version FORMAT), under site_dir/search-index/:
 - `index.json`: {"format", "records": N, "version": digest of the other files, "chunks": the
-  first word of each word chunk, in order, "fragments": their count, "per_fragment"}.
+  first word of each word chunk, in order, "fragments": F}.
 - `w/<i>.bin`: word chunk i, zlib-deflated: for each word, in UTF-16 order (JavaScript's string
   order, in which the engine looks a word up among the chunks' first words): varint byte length,
   the word in UTF-8, varint count n, n varints (the records' numbers, each as its difference to
   the one before), then n bytes (each record's weight for the word: its occurrences, a title's
   counted TITLE_WEIGHT times more, at most 255).
-- `f/<b>.json`: records b*PER_FRAGMENT onwards, [url, title, authors, text] each: what a result
-  shows, its snippet made from the text (the record's content without the title and authors
-  it starts with).
+- `f/<b>.json`: fragment b, the records whose URL falls in it, [url, title, authors, text] each
+  in the order of their URLs: what a result shows, its snippet made from the text (the record's
+  content without the title and authors it starts with). A fragment with no records has no file.
 - `filters.json`: {filter: {value: [record numbers as differences]}}, loaded when a reader
   opens the filters.
-Beside the index kept in .paperkg/ (not in the site): the digest of the records it was made
-from (DIGEST), and what the index takes of each record (WORDS: its words and weights, its
-fragment and its filters), so that an update reads and splits the records that changed only.
-A record's number is its place in the records, sorted by URL. Words are made by `words` here
-and by the engine alike: lower case, compatibility-decomposed, marks dropped, runs of letters
-and digits. Marks dropped merge some words of scripts that write vowels as marks (Devanagari),
-on both sides alike; a letter newer than this Python's Unicode (14.0 in 3.11) splits a word here
-but not in a newer browser, so such a word is not found.
+A record's fragment is b = its URL's BLAKE2b digest of 8 bytes, read as a big-endian number,
+modulo F; F is the least power of two with F * PER_FRAGMENT >= N. Its number is s * F +
+b, where s is its place in its fragment: the result in file f/<n % F>.json at place n // F. So a
+record added or removed changes the files of its own fragment and words only, where numbering by
+place among all records had every fragment after it change (an update of a 30k site adding a
+page early in the order rewrote 7,800 fragments); all numbers change when F does, as N doubles
+or halves. Results of equal score come in the order of their numbers, which is no order a reader
+would know.
+Beside the index kept in .paperkg/ (not in the site): the digest of the records it was made from
+(DIGEST), and what the index takes of each record (WORDS: its words and weights, its fragment,
+its filters and its place), so that an update reads and splits the records that changed only.
+Words are made by `words` here and by the engine alike: lower case, compatibility-decomposed,
+marks dropped, runs of letters and digits. Marks dropped merge some words of scripts that write
+vowels as marks (Devanagari), on both sides alike; a letter newer than this Python's Unicode
+(14.0 in 3.11) splits a word here but not in a newer browser, so such a word is not found.
 """
 
 from __future__ import annotations
@@ -46,12 +53,12 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from pathlib import Path
 
-from paperkg import tempfiles
+from paperkg import collector, tempfiles
 from paperkg.render.write import link_or_copy, write_if_changed
 
-FORMAT = 1
+FORMAT = 2
 OUTPUT = "search-index"  # under site_dir/: the search page's engine looks for it there
-PER_FRAGMENT = 4  # records to a fragment file: the first results fetch a few small files
+PER_FRAGMENT = 4  # records to a fragment file at most, on average: the first results fetch a few small files
 CHUNK_POSTINGS = 20_000  # postings to a word chunk, about
 DEFLATE_LEVEL = 3  # of the word chunks: at 30,000 papers 0.27 s for 4.08 MB, level 6 0.73 s for 3.82 MB
 TITLE_WEIGHT = 3
@@ -96,9 +103,9 @@ def code_digest() -> bytes:
 
 class WordCache:
     """What the index takes of each record, by the digest of its line, kept from one index to
-    the next: its words and weights, its fragment and its filters. An update's index reads and
-    splits the records that changed only (doing it for them all is most of its work). Made by
-    another version of this code, it is not used."""
+    the next: its words and weights, its fragment, its filters and its place. An update's index
+    reads and splits the records that changed only (doing it for them all is most of its work).
+    Made by another version of this code, it is not used."""
 
     def __init__(self, found: dict[bytes, tuple] | None = None) -> None:
         self.found = found or {}
@@ -122,17 +129,16 @@ class WordCache:
     def dumps(self) -> bytes:
         return pickle.dumps((code_digest(), self.used), protocol=pickle.HIGHEST_PROTOCOL)
 
-    def entry(self, line: bytes) -> tuple[list[str], bytes, str, tuple[tuple[str, tuple[str, ...]], ...]]:
-        """A record's words (each once) and their weights (occurrences, a title's counted
-        TITLE_WEIGHT times more, at most 255), its fragment (what its result shows, as JSON) and
-        its filters (each value once)."""
+    def entry(self, line: bytes) -> tuple[str, bytes, str, tuple[tuple[str, tuple[str, ...]], ...], int]:
+        """A record's words (each once, joined by spaces) and their weights (occurrences, a
+        title's counted TITLE_WEIGHT times more, at most 255), its fragment (what its result
+        shows, as JSON), its filters (each value once) and its URL's place among the fragments
+        (`place`)."""
         key = hashlib.blake2b(line, digest_size=16).digest()
         kept = self.found.get(key)
-        if isinstance(kept, tuple) and len(kept) == 4:
-            found = kept[0].split(" ") if kept[0] else []
-            if len(found) == len(kept[1]):  # else a damaged entry: made again
-                self.used[key] = kept
-                return found, kept[1], kept[2], kept[3]
+        if isinstance(kept, tuple) and len(kept) == 5 and (kept[0].count(" ") + 1 if kept[0] else 0) == len(kept[1]):
+            self.used[key] = kept  # else an entry made by other code, or damaged: made again
+            return kept
         record = json.loads(line)
         title, text = record["meta"]["title"], record["content"]
         counts = Counter(words(text))
@@ -145,25 +151,45 @@ class WordCache:
         fragment = json.dumps([record["url"], title, authors, text], ensure_ascii=False, separators=(",", ":"))
         filters = tuple((name, tuple(dict.fromkeys(values))) for name, values in record["filters"].items())
         weights = bytes(min(weight, 255) for weight in counts.values())
-        self.used[key] = (" ".join(counts), weights, fragment, filters)
-        return list(counts), weights, fragment, filters
+        self.used[key] = (" ".join(counts), weights, fragment, filters, place(record["url"]))
+        return self.used[key]
+
+
+def place(url: str) -> int:
+    """Where a record's URL falls among the fragments, before the modulo: its BLAKE2b digest
+    of 8 bytes, big-endian."""
+    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big")
+
+
+def fragment_count(records: int) -> int:
+    """F: the least power of two with F * PER_FRAGMENT >= records (0 for no records)."""
+    return 1 << ((records - 1) // PER_FRAGMENT).bit_length() if records else 0
 
 
 def index_files(records: list[bytes], cache: WordCache | None = None) -> dict[str, bytes]:
     """Every file of the index (its path under OUTPUT), from the records as JSON lines sorted
     by URL: the same records, the same bytes (with or without a `cache` of their words)."""
-    cache = cache or WordCache()
+    with collector.paused():  # what it makes lives until the end and holds no cycles
+        return _index_files(records, cache or WordCache())
+
+
+def _index_files(records: list[bytes], cache: WordCache) -> dict[str, bytes]:
+    entries = [cache.entry(line) for line in records]
+    count = fragment_count(len(entries))
+    fragments: dict[int, list[str]] = defaultdict(list)
+    record_numbers = []
+    for entry in entries:  # in the order of their URLs: so is each fragment's
+        shared = fragments[entry[4] % count]
+        record_numbers.append(len(shared) * count + entry[4] % count)
+        shared.append(entry[2])
     postings: dict[str, list[int]] = defaultdict(list)  # word -> record, weight, record, weight ...
-    fragments: list[str] = []
     filters: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for number, line in enumerate(records):
-        found, weights, fragment, filtered = cache.entry(line)
-        for word, weight in zip(found, weights, strict=True):
+    for number, (joined, weights, _, filtered, _) in sorted(zip(record_numbers, entries, strict=True), key=_first):
+        for word, weight in zip(joined.split(" ") if joined else (), weights, strict=True):
             postings[word] += (number, weight)
         for name, values in filtered:
             for value in values:
                 filters[name][value].append(number)
-        fragments.append(fragment)
     files: dict[str, bytes] = {}
     firsts: list[str] = []
     chunk, size = bytearray(), 0
@@ -179,9 +205,8 @@ def index_files(records: list[bytes], cache: WordCache | None = None) -> dict[st
             files[f"w/{len(firsts) - 1}.bin"], chunk, size = zlib.compress(bytes(chunk), DEFLATE_LEVEL), bytearray(), 0
     if chunk:
         files[f"w/{len(firsts) - 1}.bin"] = zlib.compress(bytes(chunk), DEFLATE_LEVEL)
-    for start in range(0, len(fragments), PER_FRAGMENT):
-        shared = ",".join(fragments[start:start + PER_FRAGMENT])
-        files[f"f/{start // PER_FRAGMENT}.json"] = f"[{shared}]".encode()
+    for fragment, shown in fragments.items():
+        files[f"f/{fragment}.json"] = f"[{','.join(shown)}]".encode()
     files["filters.json"] = json.dumps(
         {name: {value: _gaps(numbers) for value, numbers in sorted(values.items())}
          for name, values in sorted(filters.items())}, ensure_ascii=False, separators=(",", ":")).encode()
@@ -190,8 +215,7 @@ def index_files(records: list[bytes], cache: WordCache | None = None) -> dict[st
         digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
     files["index.json"] = json.dumps(
         {"format": FORMAT, "records": len(records), "version": digest.hexdigest()[:16], "chunks": firsts,
-         "fragments": -(-len(fragments) // PER_FRAGMENT), "per_fragment": PER_FRAGMENT},
-        ensure_ascii=False, separators=(",", ":")).encode()
+         "fragments": count}, ensure_ascii=False, separators=(",", ":")).encode()
     return files
 
 
@@ -223,6 +247,9 @@ def make_index(records: Path, kept: Path, made: Path, digest: str) -> tuple[int,
     tempfiles.replace_bytes(made / WORDS, cache.dumps())
     tempfiles.replace_bytes(made / DIGEST, digest.encode())
     return done
+
+
+_first = operator.itemgetter(0)
 
 
 def _utf16(word: str) -> bytes:

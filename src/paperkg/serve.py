@@ -20,30 +20,34 @@ from paperkg.build import build_site
 from paperkg.config import Project, load_project
 from paperkg.errors import PaperkgError
 from paperkg.render.write import MANIFEST
+from paperkg.sitefiles import docs_listing
 
 
 def sources(project: Project) -> frozenset[tuple[str, int, int]]:
     """What a build reads, by (path, mtime, size): mkdocs.yml, the graph, the templates and the
     docs_dir's own files. The pages paperkg writes into the docs_dir are left out, so that
-    writing them does not call for another build."""
+    writing them does not call for another build. The docs_dir is listed as a build lists it
+    (sitefiles.docs_listing), reading only the directories that changed since: at 30,000
+    papers it holds 92,000 directories of paperkg's pages, whose walk took 3 s (10 s cold)."""
     manifest = project.docs_dir / MANIFEST
     generated = set(manifest.read_text("utf-8").split("\n")) if manifest.exists() else set()
-    found = []
-    for directory in (project.graph_dir, project.templates_dir, project.docs_dir):
-        for parent, _, names in os.walk(directory):
-            for name in names:
-                path = Path(parent, name)
-                if directory == project.docs_dir and (
-                    name == MANIFEST or path.relative_to(directory).as_posix() in generated
-                ):
-                    continue
-                try:
-                    stat = path.stat()
-                except FileNotFoundError:  # removed while we looked
-                    continue
-                found.append((str(path), stat.st_mtime_ns, stat.st_size))
-    stat = project.config_file.stat()
-    return frozenset([*found, (str(project.config_file), stat.st_mtime_ns, stat.st_size)])
+    generated.add(MANIFEST)
+    paths = [Path(parent, name) for directory in (project.graph_dir, project.templates_dir)
+             for parent, _, names in os.walk(directory) for name in names]
+    paths += [project.docs_dir / relative / name for relative, names in docs_listing(project.config)
+              for name in names if relative + name not in generated]
+    found = [(str(project.config_file), *_status(project.config_file))]
+    for path in paths:
+        try:
+            found.append((str(path), *_status(path)))
+        except FileNotFoundError:  # removed while we looked
+            continue
+    return frozenset(found)
+
+
+def _status(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
 
 
 def dev_server(project: Project, dev_addr: str, jobs: int | None = None) -> LiveReloadServer:

@@ -131,7 +131,7 @@ def _known_theme_dirs() -> set[Path]:
 def lazy_files(config: MkDocsConfig) -> LazyFiles | None:
     """The docs_dir's files, listed lazily; None where two files of a directory make the same
     output (MkDocs' get_files leaves one out, with a warning: let it)."""
-    listing = list_docs(config.docs_dir, _kept_listing(config))
+    listing = docs_listing(config)
     for relative, names in listing:
         if len(names) > 1:
             made = [File(relative + name, None, "", config.use_directory_urls).dest_uri for name in names]
@@ -140,11 +140,17 @@ def lazy_files(config: MkDocsConfig) -> LazyFiles | None:
     return LazyFiles(config, [relative + name for relative, names in listing for name in names])
 
 
+def docs_listing(config: MkDocsConfig) -> list[tuple[str, tuple[str, ...]]]:
+    """The docs_dir's directories and their files (listing.list_docs), each directory read only
+    when it changed since the listing kept for the project was made."""
+    return list_docs(config.docs_dir, _kept_listing(config))
+
+
 def keep_listing(config: MkDocsConfig) -> None:
     """After a full build, the docs_dir's listing kept for the next build, as a lazy build keeps
     it: the first update after a full build then reads only the directories that changed since
     (listing all 92,000 of a 30,000-paper site takes seconds on a cold cache)."""
-    list_docs(config.docs_dir, _kept_listing(config))
+    docs_listing(config)
 
 
 def _kept_listing(config: MkDocsConfig) -> Path:
