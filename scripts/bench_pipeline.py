@@ -163,7 +163,9 @@ def serve_startup(project: Path, limit: float, server: str = "paperkg") -> float
     address = f"127.0.0.1:{port}"
     command = ([BIN / "paperkg", "serve", "--project", project, "--dev-addr", address] if server == "paperkg" else
                [BIN / "mkdocs", "serve", "--no-livereload", "--dev-addr", address, "-f", project / "mkdocs.yml"])
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    scratch = Path(tempfile.mkdtemp(prefix="serve-", dir=project.parent))  # `mkdocs serve` builds its site here
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "TMPDIR": str(scratch)})
     started = time.perf_counter()
     try:
         while time.perf_counter() - started < limit:
@@ -176,12 +178,13 @@ def serve_startup(project: Path, limit: float, server: str = "paperkg") -> float
                 time.sleep(0.5)
         return None
     finally:
-        process.send_signal(signal.SIGINT)  # as Ctrl-C: `mkdocs serve` then removes its temporary site
+        process.send_signal(signal.SIGINT)  # as Ctrl-C
         try:
             process.wait(timeout=120)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        shutil.rmtree(scratch, ignore_errors=True)  # what a server stopped mid-way left (3 GB at 30k)
 
 
 def first_search(site: Path, term: str) -> tuple[int, int, int]:
