@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pyoxigraph
 import pytest
 import rdflib
 import yaml
@@ -28,6 +29,8 @@ from rdflib.compare import isomorphic
 from paperkg import search
 from paperkg.cli import main
 from paperkg.config import load_project
+from paperkg.endpoint import SparqlEndpoint
+from paperkg.graph.namespaces import Iris
 from paperkg.graph.store import data_files
 from paperkg.serve import sources
 from tests.conftest import free_port
@@ -287,6 +290,36 @@ def wait_for(url: str, server: subprocess.Popen, seconds: float = 90) -> str:
             time.sleep(0.5)
 
 
+def sparql_answer(request: urllib.request.Request, seconds: float = 60) -> bytes:
+    """The endpoint's answer, once it has loaded its graph (it answers 503 until then)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return answer.read()
+        except urllib.error.HTTPError as error:
+            assert error.code == 503 and error.headers["Retry-After"] and time.monotonic() < deadline, error
+            time.sleep(0.2)
+
+
+def test_the_sparql_endpoint_answers_once_its_graph_is_loaded() -> None:
+    """`paperkg serve` serves the site at once and loads the endpoint's graph meanwhile."""
+    endpoint = SparqlEndpoint(None, Iris("https://example.org/s/"), "127.0.0.1", free_port()).start()
+    try:
+        query = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+        with pytest.raises(urllib.error.HTTPError) as waiting:
+            urllib.request.urlopen(f"{endpoint.url}?{query}", timeout=5)
+        assert waiting.value.code == 503 and waiting.value.headers["Retry-After"] == "2"
+        assert b"still being loaded" in waiting.value.read()
+        store = pyoxigraph.Store()
+        store.add(pyoxigraph.Quad(pyoxigraph.NamedNode("https://example.org/s/a"),
+                                  pyoxigraph.NamedNode("https://schema.org/name"), pyoxigraph.Literal("A")))
+        endpoint.store = store
+        assert json.loads(sparql_answer(urllib.request.Request(f"{endpoint.url}?{query}")))["boolean"] is True
+    finally:
+        endpoint.close()
+
+
 def test_serve_answers_over_http(tmp_path: Path) -> None:
     directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
     port = free_port()
@@ -306,8 +339,7 @@ def test_serve_answers_over_http(tmp_path: Path) -> None:
         endpoint = f"http://127.0.0.1:{sparql}/sparql"
         query = urllib.parse.urlencode({"query": "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"})
         request = urllib.request.Request(f"{endpoint}?{query}", headers={"Accept": "application/sparql-results+json"})
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            assert json.loads(answer.read())["results"]["bindings"][0]["n"]["value"] == "1"
+        assert json.loads(sparql_answer(request))["results"]["bindings"][0]["n"]["value"] == "1"
         form = urllib.parse.urlencode({"query": "ASK { ?p schema:name ?n }"}).encode()
         with urllib.request.urlopen(urllib.request.Request(endpoint, data=form), timeout=5) as answer:
             assert json.loads(answer.read())["boolean"] is True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -289,9 +290,18 @@ def serve(project_dir: Path | None, dev_addr: str, sparql_addr: str, jobs: int |
     endpoint = None
     if sparql_addr != "off":
         host, _, port = sparql_addr.rpartition(":")
-        store = load_graph(project.graph_dir, project.iris)  # the graph as it is at start
-        endpoint = SparqlEndpoint(store, project.iris, host or "127.0.0.1", int(port)).start()
-        click.echo(f"SPARQL endpoint (read-only): {endpoint.url}", err=True)
+        endpoint = SparqlEndpoint(None, project.iris, host or "127.0.0.1", int(port)).start()
+
+        def load() -> None:  # the graph as it is at start, loaded while the site is served already
+            try:
+                endpoint.store = load_graph(project.graph_dir, project.iris)
+            except PaperkgError as error:
+                click.echo(f"paperkg: error: the SPARQL endpoint has no graph: {error}", err=True)
+                return
+            click.echo(f"SPARQL endpoint (read-only): {endpoint.url}", err=True)
+
+        click.echo(f"SPARQL endpoint at {endpoint.url}: loading the graph", err=True)
+        threading.Thread(target=load, daemon=True).start()
     click.echo(f"Serving the site on {server.url} (Ctrl+C stops)", err=True)
     try:
         server.serve()

@@ -1,5 +1,7 @@
 """A local, read-only SPARQL 1.1 Protocol endpoint over the site's graph, for tools such as
-Yasgui or SPARQLWrapper: GET or POST `/sparql` with a query; updates are refused."""
+Yasgui or SPARQLWrapper: GET or POST `/sparql` with a query; updates are refused. It may start
+before its store is there (loading the graph of 30,000 papers takes 10 s or more, which the site
+beside it need not wait for): until then a query is answered 503, to be tried again."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ def negotiate(accept: str, offered: dict, default: str) -> str:
 
 
 class SparqlEndpoint:
-    def __init__(self, store: Store, iris: Iris, host: str = "127.0.0.1", port: int = 8001):
+    def __init__(self, store: Store | None, iris: Iris, host: str = "127.0.0.1", port: int = 8001):
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -92,6 +94,9 @@ class SparqlEndpoint:
             return self.send(handler, 403, "text/plain", b"read-only endpoint: SPARQL Update is refused\n")
         if not form.get("query"):
             return self.send(handler, 400, "text/plain", b"missing the query parameter\n")
+        if self.store is None:
+            return self.send(handler, 503, "text/plain", b"the graph is still being loaded: try again shortly\n",
+                             [("Retry-After", "2")])
         try:
             result = self.store.query(form["query"][0], base_iri=self.iris.base, prefixes=self.iris.prefixes())
         except SyntaxError as error:
@@ -103,10 +108,13 @@ class SparqlEndpoint:
         media = negotiate(accept, GRAPH_TYPES, "text/turtle")
         return self.send(handler, 200, media, result.serialize(format=GRAPH_TYPES[media]))
 
-    def send(self, handler: BaseHTTPRequestHandler, status: int, media: str, body: bytes) -> None:
+    def send(self, handler: BaseHTTPRequestHandler, status: int, media: str, body: bytes,
+             headers: list[tuple[str, str]] = ()) -> None:
         handler.send_response(status)
         handler.send_header("Content-Type", media)
         handler.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            handler.send_header(name, value)
         self.cors(handler)
         handler.end_headers()
         handler.wfile.write(body)
