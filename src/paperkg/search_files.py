@@ -178,10 +178,10 @@ def _index_files(records: list[bytes], cache: WordCache) -> dict[str, bytes]:
     count = fragment_count(len(entries))
     fragments: dict[int, list[str]] = defaultdict(list)
     record_numbers = []
-    for entry in entries:  # in the order of their URLs: so is each fragment's
-        shared = fragments[entry[4] % count]
-        record_numbers.append(len(shared) * count + entry[4] % count)
-        shared.append(entry[2])
+    for _, _, shown, _, where in entries:  # in the order of their URLs: so is each fragment's
+        fragment = where % count
+        record_numbers.append(len(fragments[fragment]) * count + fragment)
+        fragments[fragment].append(shown)
     postings: dict[str, list[int]] = defaultdict(list)  # word -> record, weight, record, weight ...
     filters: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for number, (joined, weights, _, filtered, _) in sorted(zip(record_numbers, entries, strict=True), key=_first):
