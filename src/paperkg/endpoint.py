@@ -6,6 +6,7 @@ beside it need not wait for): until then a query is answered 503, to be tried ag
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -109,7 +110,7 @@ class SparqlEndpoint:
         return self.send(handler, 200, media, result.serialize(format=GRAPH_TYPES[media]))
 
     def send(self, handler: BaseHTTPRequestHandler, status: int, media: str, body: bytes,
-             headers: list[tuple[str, str]] = ()) -> None:
+             headers: Sequence[tuple[str, str]] = ()) -> None:
         handler.send_response(status)
         handler.send_header("Content-Type", media)
         handler.send_header("Content-Length", str(len(body)))

@@ -19,7 +19,7 @@ from mkdocs.livereload import LiveReloadServer
 from paperkg.build import build_site
 from paperkg.config import Project, load_project
 from paperkg.errors import PaperkgError
-from paperkg.render.write import MANIFEST
+from paperkg.render.write import MANIFEST, manifest_paths
 from paperkg.sitefiles import docs_listing
 
 
@@ -29,8 +29,7 @@ def sources(project: Project) -> frozenset[tuple[str, int, int]]:
     writing them does not call for another build. The docs_dir is listed as a build lists it
     (sitefiles.docs_listing), reading only the directories that changed since: at 30,000
     papers it holds 92,000 directories of paperkg's pages, whose walk took 3 s (10 s cold)."""
-    manifest = project.docs_dir / MANIFEST
-    generated = set(manifest.read_text("utf-8").split("\n")) if manifest.exists() else set()
+    generated = set(manifest_paths(project.docs_dir)) if (project.docs_dir / MANIFEST).exists() else set()
     generated.add(MANIFEST)
     paths = [Path(parent, name) for directory in (project.graph_dir, project.templates_dir)
              for parent, _, names in os.walk(directory) for name in names]
