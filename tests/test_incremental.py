@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -105,6 +106,17 @@ def rename_a_topic(graph: Path) -> str:
     return "topic/cs.DC/"
 
 
+def assert_a_full_build_of_its_graph_is_the_same(incremental: Path, full: Path) -> None:
+    """A new project at `full` (of the same name: the same site_url) with a copy of
+    `incremental`'s graph, built, gives the same public/ as `incremental`'s."""
+    run("new", full)
+    shutil.rmtree(full / "graph")
+    shutil.copytree(incremental / "graph", full / "graph")
+    run("build", "--project", full)
+    assert {p: d for p, (d, _) in files(full / "public").items()} == {
+        p: d for p, (d, _) in files(incremental / "public").items()}
+
+
 @pytest.mark.parametrize("edit", [rename_and_remove, rename_a_topic])
 def test_an_incremental_build_after_hand_edits_equals_a_full_build(tmp_path: Path, inputs, edit) -> None:
     snapshot, _ = inputs
@@ -119,14 +131,23 @@ def test_an_incremental_build_after_hand_edits_equals_a_full_build(tmp_path: Pat
     assert (incremental / "site" / page / "index.md").exists() == (edit is rename_a_topic)
     written = int(re.search(r"(\d+) pages written", built).group(1))
     assert 0 < written < 1000
+    assert_a_full_build_of_its_graph_is_the_same(incremental, tmp_path / "full" / "site")
 
-    full = tmp_path / "full" / "site"
-    run("new", full)
-    (full / "graph").rename(tmp_path / "unused")
-    shutil.copytree(incremental / "graph", full / "graph")
-    run("build", "--project", full)
-    assert {p: d for p, (d, _) in files(full / "public").items()} == {
-        p: d for p, (d, _) in files(incremental / "public").items()}
+
+def test_pages_made_for_another_site_reach_the_built_site_at_the_next_build(tmp_path: Path, inputs) -> None:
+    """A build into another site (`mkdocs build --site-dir`, as `mkdocs serve` does) writes the
+    pages of what changed; the next incremental `paperkg build` must still build them."""
+    snapshot, _ = inputs
+    incremental = tmp_path / "incremental" / "site"
+    built_site(incremental, snapshot)
+    paper = rename_and_remove(incremental / "graph")
+    mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent))
+    subprocess.run([mkdocs, "build", "--quiet", "--site-dir", tmp_path / "elsewhere"], cwd=incremental, check=True)
+    assert (incremental / "public" / paper).exists()  # not built here yet
+    built = run("-v", "build", "--project", incremental)
+    assert "0 pages written" in built and "incremental build" in built
+    assert not (incremental / "public" / paper).exists()
+    assert_a_full_build_of_its_graph_is_the_same(incremental, tmp_path / "full" / "site")
 
 
 def test_an_incremental_build_remakes_only_the_entity_pages_whose_views_changed(tmp_path: Path, inputs) -> None:

@@ -70,8 +70,8 @@ def test_a_moved_site_with_its_own_theme_files_keeps_its_html(tmp_path: Path) ->
     (project / "overrides" / "partials" / "nav.html").write_text("<nav>{{ page.title }}</nav>\n", "utf-8")
     settings = yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
     configure(project, theme={**settings["theme"], "custom_dir": "overrides"})
-    before = build_fingerprint(load_project(project))
+    before = build_fingerprint(load_project(project).config)
     moved = project.rename(tmp_path / "moved")
-    assert build_fingerprint(load_project(moved)) == before  # an incremental build, not a full one
+    assert build_fingerprint(load_project(moved).config) == before  # an incremental build, not a full one
     (moved / "overrides" / "partials" / "nav.html").write_text("<nav class=x>{{ page.title }}</nav>\n", "utf-8")
-    assert build_fingerprint(load_project(moved)) != before
+    assert build_fingerprint(load_project(moved).config) != before

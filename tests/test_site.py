@@ -376,6 +376,39 @@ def test_mkdocs_serve_keeps_the_configured_iris(tmp_path: Path) -> None:
         server.wait(timeout=30)
 
 
+def test_mkdocs_serve_takes_the_pages_that_stand_from_the_built_site(tmp_path: Path) -> None:
+    """`mkdocs serve` builds only the pages that changed since `paperkg build` built public/,
+    linking the others' HTML from there; the next `paperkg build` still gets the changed ones."""
+    directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
+    run("ingest", "--project", directory, FIXTURES / "arxiv-api" / "2026" / "id_1707.08567_s0_m100.xml")
+    public = directory / "public"
+    temporary = tmp_path / "tmp"  # where MkDocs makes its temporary site
+    temporary.mkdir()
+    port = free_port()
+    mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent))
+    server = subprocess.Popen([mkdocs, "serve", "--dev-addr", f"127.0.0.1:{port}", "--no-livereload"], cwd=directory,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "TMPDIR": str(temporary)})
+    try:
+        served = {}
+        for path in ("paper/1707.08567/index.html", "paper/1605.08386/index.html", "index.html"):
+            wait_for(f"http://127.0.0.1:{port}/s/{path}", server)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/s/{path}", timeout=5) as answer:
+                served[path] = answer.read()
+        [site_dir] = temporary.glob("mkdocs_*")
+        # the old paper's page stands: its HTML is public/'s; the new paper's and the home page are built
+        assert os.path.samefile(site_dir / "paper/1605.08386/index.html", public / "paper/1605.08386/index.html")
+        assert served["paper/1605.08386/index.html"] == (public / "paper/1605.08386/index.html").read_bytes()
+        assert not (public / "paper/1707.08567").exists()
+        assert not os.path.samefile(site_dir / "index.html", public / "index.html")
+        assert b"1707.08567" in served["index.html"] and b"1707.08567" not in (public / "index.html").read_bytes()
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    run("build", "--project", directory)  # incremental, and told what `mkdocs serve` wrote
+    assert {path: (public / path).read_bytes() for path in served} == served
+
+
 def test_a_users_source_date_epoch_wins(tmp_path: Path) -> None:
     directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
     paperkg = shutil.which("paperkg", path=str(Path(sys.executable).parent))

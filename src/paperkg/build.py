@@ -24,13 +24,14 @@ from mkdocs.exceptions import Abort, MkDocsException
 from mkdocs.structure.files import File
 from pyoxigraph import Store
 
-from paperkg import collector, parallel, search, state
+from paperkg import collector, parallel, pending, search, state
 from paperkg.config import Project, errors_logged_by, iris_for
 from paperkg.errors import BuildError
 from paperkg.graph import triples
 from paperkg.graph.namespaces import Iris
 from paperkg.graph.reading import GraphRead, read_all, read_changes
 from paperkg.graph.triples import load_sources
+from paperkg.pending import NOTHING_PENDING, Pending
 from paperkg.query import list_queries
 from paperkg.render import bodies, dataset, head, sparql, twins, vocab
 from paperkg.render.dataset import Segments
@@ -87,16 +88,25 @@ class Generated:
     search: search.Indexer | None = None  # the search index, made from the records alongside the build
     bodies_dir: Path | None = None  # the entity pages' HTML, when paperkg's HTML templates make it
     saving: parallel.Gated | None = None  # the child keeping paperkg.state for the next build
+    pending: Pending = NOTHING_PENDING  # what builds for another site changed since the last build of this one
 
     @cached_property
-    def _written(self) -> frozenset[str]:
-        return frozenset(self.report.written)
+    def to_build(self) -> frozenset[str]:
+        """The generated pages whose HTML the built site must get: those this build wrote, and
+        those written for another site since (paperkg.pending)."""
+        return frozenset(self.report.written) | (self.pending.pages & self.pages)
+
+    @property
+    def removed(self) -> list[str]:
+        """The generated pages gone since the built site was last built."""
+        return sorted(set(self.report.removed) | (self.pending.pages - self.pages))
 
     def changed(self, file: File) -> bool:
         """Whether a docs_dir file changed since the last build: paperkg's own when this build
-        wrote it (no look-up), the others by MkDocs' comparison of modification times."""
+        wrote it, or one for another site did (no look-up), the others by MkDocs' comparison
+        of modification times."""
         if file.src_uri in self.pages:
-            return file.src_uri in self._written
+            return file.src_uri in self.to_build
         return file.is_modified()
 
 
@@ -107,7 +117,7 @@ def twins_dir(project_root: Path) -> Path:
 
 
 def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collection[str],
-                   reuse: bool = False) -> Generated:
+                   reuse: bool = False, waiting: Pending = NOTHING_PENDING) -> Generated:
     """Every generated file, written as it is made (only when its bytes changed): the Markdown
     pages into the docs_dir and the entity twins into `twins_dir`, by `settings.jobs` processes.
 
@@ -118,7 +128,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
     differs from the last build's (or it is not there), a twin only when its triples may have
     changed; when no graph file changed, nothing is generated at all. `listed` is every file
     in the docs_dir, as MkDocs found them, so that none is looked up; the twins directory is
-    paperkg's own, and what the last build made there is there still."""
+    paperkg's own, and what the last build made there is there still. `waiting` is what builds
+    for another site changed since the last build of this one: its pages get their heads too."""
     iris = iris_for(config)
     root = Path(config.config_file_path).parent
     state_dir, docs_dir, jobs = root / ".paperkg", Path(config.docs_dir), settings.jobs
@@ -130,7 +141,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
     kept = state.load(state_dir, recipe) if reuse and (records.is_file() or not settings.search) else None
     found = triples.sources(settings.graph_dir, iris, {} if kept is None else {
         name: (record.digest, record.stat) for name, record in kept.files.items()})
-    if kept is not None and _same_files(kept, found):
+    if kept is not None and _same_files(kept, found) and not waiting.pages:
         standing = _standing_pages(docs_dir, twins_root, there)
         if standing is not None:
             pages_kept, twins_kept = standing
@@ -139,7 +150,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
                      len(pages_kept) + twins_kept)
             indexer = _start_search(state_dir, Path(config.site_dir), settings) if settings.search else None
             return Generated(WriteReport([], len(pages_kept), []), frozenset(pages_kept), {},
-                             WriteReport([], twins_kept, []), twins_root, indexer, html_dir if with_bodies else None)
+                             WriteReport([], twins_kept, []), twins_root, indexer, html_dir if with_bodies else None,
+                             pending=waiting)
     state.forget(state_dir)  # the pages are about to change: until this build is done, nothing is to be trusted
     for stale in ("pages-stamp", "made-from"):  # what builds before paperkg.state kept
         (state_dir / stale).unlink(missing_ok=True)
@@ -220,8 +232,8 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
                 graph.release()
             report, twins_report = writer.finish(), twin_writer.finish()
             # what the entity pages' HTML heads get: those MkDocs builds (in an incremental build,
-            # the ones written)
-            entity_heads = head.heads(site, iris, only=set(report.written) if reuse else None)
+            # the ones written, and those written for another site since the last build)
+            entity_heads = head.heads(site, iris, only=set(report.written) | waiting.pages if reuse else None)
             body_writer.finish()  # the bodies of pages gone (or all, when they are not made) go
             saving.go()
         except BaseException:
@@ -238,7 +250,7 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
             len(report.removed), len(twins_report.written), twins_report.unchanged, len(twins_report.removed),
         )
         return Generated(report, frozenset(writer.paths), entity_heads, twins_report, twins_root, indexer,
-                         html_dir if with_bodies else None, saving)
+                         html_dir if with_bodies else None, saving, waiting)
 
 
 def _read_graph(kept: Kept | None, found: list[triples.Source], settings: PageSettings, iris: Iris,
@@ -344,13 +356,15 @@ def sparql_page(renderer: Renderer, site, iris, graph_dir: Path) -> dict[str, st
 
 def put_twins(generated: Generated, site_dir: Path, everything: bool) -> int:
     """Link the entity twins into the built site (copy them where links cannot be made): all of
-    them after a full build, else those written or removed by this one. Returns how many."""
+    them after a full build, else those written or removed by this one, or by builds for
+    another site since the last one of this site. Returns how many."""
     report, source = generated.twins, generated.twins_dir
     if everything:
         paths = manifest_paths(source)
     else:
-        paths = report.written
-        for path in report.removed:
+        changed = set(report.written) | set(report.removed) | generated.pending.twins
+        paths = sorted(path for path in changed if (source / path).is_file())
+        for path in changed.difference(paths):
             (site_dir / path).unlink(missing_ok=True)
     for path in paths:
         link_into(source / path, site_dir / path)
@@ -385,8 +399,8 @@ def build_site(project: Project, full: bool = False, jobs: int | None = None) ->
     jobs = jobs or os.cpu_count() or 1
     plugin = config.plugins["paperkg"]
     plugin.jobs = jobs
-    stamp = project.root / ".paperkg" / "build-stamp"
-    fingerprint = build_fingerprint(project)
+    stamp = build_stamp(project.root)
+    fingerprint = build_fingerprint(config)
     dirty = not full and Path(config.site_dir).is_dir() and stamp.is_file() and stamp.read_text() == fingerprint
     plugin.incremental = dirty
     stamp.unlink(missing_ok=True)  # a build that fails half-way must be followed by a full one
@@ -400,17 +414,23 @@ def build_site(project: Project, full: bool = False, jobs: int | None = None) ->
         raise BuildError("; ".join(problems) or f"MkDocs build failed: {error}") from None
     generated = plugin.generated
     if dirty:
-        remove_outputs(config, generated.report.removed)
-    log.info("html     %s build: %d pages changed", "incremental" if dirty else "full", len(generated.report.written))
+        remove_outputs(config, generated.removed)
+    log.info("html     %s build: %d pages changed", "incremental" if dirty else "full", len(generated.to_build))
     stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(fingerprint)
+    pending.clear(stamp.parent)
 
 
-def build_fingerprint(project: Project) -> str:
+def build_stamp(project_root: Path) -> Path:
+    """The file saying the project's site_dir holds a whole build, and what shaped its HTML
+    besides the Markdown (build_fingerprint): an incremental build needs it to match."""
+    return project_root / ".paperkg" / "build-stamp"
+
+
+def build_fingerprint(config: MkDocsConfig) -> str:
     """What the HTML depends on besides the Markdown: the MkDocs config, the theme's own
     overrides, and the versions of MkDocs, the theme and paperkg (its code included)."""
     digest = hashlib.sha256()
-    config = project.config
     digest.update(Path(config.config_file_path).read_bytes())
     for name in ("mkdocs", "mkdocs-material"):
         digest.update(f"{name}={version(name)}\n".encode())

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from mkdocs.config import base, load_config
@@ -15,18 +17,32 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import InclusionLevel
 
-from paperkg.build import SEARCH_PAGE, PageSettings, generate_pages, put_dumps, put_twins, stage
-from paperkg.errors import PaperkgError
+from paperkg import pending
+from paperkg.build import (
+    SEARCH_PAGE,
+    PageSettings,
+    build_fingerprint,
+    build_stamp,
+    generate_pages,
+    put_dumps,
+    put_twins,
+    stage,
+)
+from paperkg.errors import BuildError, PaperkgError
 from paperkg.parallel import Background
 from paperkg.partials import share_navigation
+from paperkg.pending import NOTHING_PENDING
 from paperkg.render.bodies import body_path, use_body
 from paperkg.render.dataset import VOID
 from paperkg.render.sparql import PAGE as SPARQL_PAGE
+from paperkg.render.write import link_into
 from paperkg.sitefiles import docs_files, list_generated, refuse_twin_clashes
 
 log = logging.getLogger("paperkg")
+serve_log = get_plugin_logger("paperkg")  # shown by `mkdocs serve`, which shows only MkDocs' loggers
 
 
 class PositiveInt(c.Type):
@@ -96,6 +112,31 @@ def without_pages(nav: list, pages: set[str]) -> list:
     return kept
 
 
+def nav_pages(nav: list) -> Iterable[str]:
+    """The docs_dir paths mkdocs.yml's nav names."""
+    for entry in nav:
+        target = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        if isinstance(target, list):
+            yield from nav_pages(target)
+        elif isinstance(target, str):
+            yield target.lstrip("/")
+
+
+class LinksToTakenPages(logging.Filter):
+    """Drops MkDocs' note that a page links to one left out of the build, for the pages whose
+    HTML `mkdocs serve` takes from the project's built site: they are in the served site."""
+
+    NOTE = re.compile(r"Doc file '.+' contains a link to '(.+)' which is excluded from the built site\.")
+
+    def __init__(self, taken: set[str]) -> None:
+        super().__init__()
+        self.taken = taken
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        note = self.NOTE.fullmatch(record.getMessage())
+        return note is None or note[1] not in self.taken  # MkDocs names the target by its docs_dir path
+
+
 class PaperkgPlugin(BasePlugin[PaperkgConfig]):
     jobs: int | None = None  # processes that render and build the pages (`paperkg build --jobs`); default: cores
     serving = False  # under `mkdocs serve`
@@ -103,13 +144,18 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
+        if self.serving:
+            self.taken: set[str] = set()  # the pages taken from the project's built site
+            logging.getLogger("mkdocs.structure.pages").addFilter(LinksToTakenPages(self.taken))
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path).parent
         if self.serving:
+            configured = load_config(config.config_file_path)
+            self.project_site = Path(configured.site_dir)  # `mkdocs serve` builds into a temporary one
             # `mkdocs serve` swaps site_url for the local address; the entity IRIs, twins and
             # dumps must stay those of the configured site_url.
-            config.site_url = load_config(config.config_file_path).site_url
+            config.site_url = configured.site_url
         # A page turned off is not made: its nav entry (the scaffold has one) would fail the
         # strict build, so it goes with the page.
         off = {path for path, on in ((SEARCH_PAGE, self.config.search), (SPARQL_PAGE, self.config.sparql)) if not on}
@@ -134,20 +180,66 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
     def on_files(self, files, config: MkDocsConfig):
         # The pages are generated once MkDocs has walked the docs_dir: its list says which of
         # them are there, without a look-up per page, and gets the ones added.
+        state_dir, stamp = self.root / ".paperkg", build_stamp(self.root)
+        # paperkg build removed the stamp already; any other build is for another site, or
+        # (`mkdocs build`) builds the project's without telling paperkg build which pages changed
+        standing = stamp.read_text() if stamp.is_file() else None
+        # Under `mkdocs serve`, the pages that did not change since the project's site_dir was
+        # built whole, by the same config and code, are taken from it instead of built again.
+        from_site = (self.serving and standing == build_fingerprint(config) and config.nav is not None
+                     and self.project_site.is_dir())
+        reuse = self.incremental or from_site
+        stamp.unlink(missing_ok=True)  # put back once what this build writes is listed as pending
         try:
-            self.generated = generate_pages(config, self.settings(), docs_files(files, config),
-                                            reuse=self.incremental)
+            self.generated = generate_pages(config, self.settings(), docs_files(files, config), reuse=reuse,
+                                            waiting=pending.read(state_dir) if reuse else NOTHING_PENDING)
             self.heads = self.generated.heads
             files = list_generated(files, self.generated, config)
             refuse_twin_clashes(self.generated, files)
         except PaperkgError as error:
             raise PluginError(str(error)) from None
+        generated, site_dir, everything = self.generated, Path(config.site_dir), not self.incremental
+        if standing is not None:
+            report, twins = generated.report, generated.twins
+            pending.add(state_dir, report.written + report.removed, twins.written + twins.removed)
+            stamp.write_text(standing)
+        taken = self.take_from_site(files, config) if from_site else []
         # The site_dir is cleaned by now: the twins go into it while MkDocs reads the pages, in
         # a child process (this part of MkDocs' build uses one core), not after the build.
-        generated, site_dir, everything = self.generated, Path(config.site_dir), not self.incremental
         put_dumps(Path(config.docs_dir), site_dir)
-        self.linking = Background(lambda: put_twins(generated, site_dir, everything))
+
+        def link() -> int:
+            for path in taken:
+                try:
+                    link_into(self.project_site / path, site_dir / path)
+                except FileNotFoundError:  # paperkg build would keep it gone too: it trusts the site_dir
+                    raise BuildError(f"{self.project_site / path} is gone from the built site; "
+                                     f"`paperkg build --full` makes it again") from None
+            return put_twins(generated, site_dir, everything)
+
+        self.linking = Background(link)
         return files
+
+    def take_from_site(self, files, config: MkDocsConfig) -> list[str]:
+        """Leave out of this build the generated pages that stand as the project's built site
+        has them (not changed since, nor named in the nav, whose pages MkDocs reads for every
+        page's navigation), and return their HTML's paths there. Only `mkdocs serve` does this:
+        it would otherwise build every page into a new temporary site."""
+        generated, in_nav = self.generated, set(nav_pages(config.nav))
+        self.taken.clear()
+        taken = []
+        for file in files.documentation_pages():
+            path = file.src_uri
+            if path not in generated.pages or path in in_nav or path in generated.to_build:
+                # built by MkDocs: not over a link to the project's site (`mkdocs serve --dirty` keeps the site_dir)
+                Path(file.abs_dest_path).unlink(missing_ok=True)
+            else:
+                file.inclusion = InclusionLevel.EXCLUDED
+                self.taken.add(path)
+                taken.append(file.dest_uri)
+        serve_log.info("%d pages that did not change taken from %s, built by paperkg build",
+                       len(taken), self.project_site)
+        return taken
 
     def on_nav(self, nav, config: MkDocsConfig, files):
         self.nav = nav
@@ -176,7 +268,10 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
         well_known.mkdir(parents=True, exist_ok=True)
         (well_known / "void").write_bytes((Path(config.docs_dir) / VOID).read_bytes())
         with stage("link"):  # waiting for the twins, put into the site alongside the build
-            count = self.linking.result()
+            try:
+                count = self.linking.result()
+            except PaperkgError as error:
+                raise PluginError(str(error)) from None
         log.info("link     %d twins put into the site", count)
         if self.generated.saving is not None:
             with stage("state"):  # waiting for what the next build starts from, kept alongside the build
@@ -197,6 +292,9 @@ class PaperkgPlugin(BasePlugin[PaperkgConfig]):
             log.info("search   the searchable pages did not change: the index stands")
 
     def on_build_error(self, error: Exception) -> None:
+        if not self.serving and hasattr(self, "root"):
+            # `mkdocs build` may have half made the project's site_dir: the next paperkg build is a full one
+            build_stamp(self.root).unlink(missing_ok=True)
         generated = getattr(self, "generated", None)
         children = [getattr(self, "linking", None), None if generated is None else generated.saving]
         for child in filter(None, children):  # no child outlives a failed build

@@ -207,8 +207,9 @@ class LazyFiles(Files):
 
     def settle(self, generated: Generated) -> None:
         """Take in what paperkg generated: the files it wrote or removed, and which are its own.
-        Files are made for its written files and for the site's own files, which MkDocs builds
-        or copies when they are newer than their output (so a file added by hand is built)."""
+        Files are made for the generated pages the built site is to get (Generated.to_build) and
+        for the site's own files, which MkDocs builds or copies when they are newer than their
+        output (so a file added by hand is built)."""
         report = generated.report
         if report.removed:
             gone = set(report.removed)
@@ -221,8 +222,9 @@ class LazyFiles(Files):
             if path not in self._unmade and path not in self._src_uris:  # new: where MkDocs' walk puts it
                 bisect.insort(self.paths, path, key=_order)
                 self._unmade.add(path)
-        own = [path for path in self.paths if path not in generated.pages]
-        self._make([path for path in (*report.written, *own) if path in self._unmade])
+        wanted, generated_pages = generated.to_build, generated.pages
+        self._make([path for path in self.paths
+                    if path in self._unmade and (path in wanted or path not in generated_pages)])
         self.settled = True
 
     def for_templates(self) -> Files:
