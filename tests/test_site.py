@@ -210,6 +210,22 @@ def test_broken_internal_link_fails_the_build(tmp_path: Path) -> None:
     assert "nowhere/index.md" in result.output and "strict mode" in result.output
 
 
+def test_a_failed_mkdocs_build_of_the_project_makes_the_next_build_a_full_one(tmp_path: Path) -> None:
+    """`mkdocs build` into public/ cleans it first: failed half way, public/ no longer holds the
+    last build, so the next `paperkg build` must not be an incremental one."""
+    directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
+    stamp = directory / ".paperkg" / "build-stamp"
+    assert stamp.is_file()
+    (directory / "site" / "broken.md").write_text("# Broken\n\n[broken](nowhere/index.md)\n")
+    mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent))
+    failed = subprocess.run([mkdocs, "build", "--strict"], cwd=directory, capture_output=True, text=True)
+    assert failed.returncode != 0 and "nowhere/index.md" in failed.stderr
+    assert not stamp.exists()
+    (directory / "site" / "broken.md").unlink()
+    assert "html     full build" in run("-v", "build", "--project", directory)
+    assert (directory / "public" / "paper" / "1605.08386" / "index.html").is_file()
+
+
 def test_a_file_of_the_sites_own_where_a_twin_goes_stops_the_build(tmp_path: Path) -> None:
     directory = make_site(tmp_path / "s", [FIXTURES / "arxiv-api" / "2026" / "id_1605.08386_s0_m100.xml"])
     twin = directory / "public" / "paper" / "1605.08386" / "index.ttl"
