@@ -362,9 +362,11 @@ def put_twins(generated: Generated, site_dir: Path, everything: bool) -> int:
     if everything:
         paths = manifest_paths(source)
     else:
-        changed = set(report.written) | set(report.removed) | generated.pending.twins
-        paths = sorted(path for path in changed if (source / path).is_file())
-        for path in changed.difference(paths):
+        written, removed = set(report.written), set(report.removed)
+        for path in generated.pending.twins - written - removed:  # only these are looked up
+            (written if (source / path).is_file() else removed).add(path)
+        paths = sorted(written)
+        for path in removed:
             (site_dir / path).unlink(missing_ok=True)
     for path in paths:
         link_into(source / path, site_dir / path)

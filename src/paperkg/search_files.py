@@ -173,6 +173,9 @@ def index_files(records: list[bytes], cache: WordCache | None = None) -> dict[st
         return _index_files(records, cache or WordCache())
 
 
+_first = operator.itemgetter(0)
+
+
 def _index_files(records: list[bytes], cache: WordCache) -> dict[str, bytes]:
     entries = [cache.entry(line) for line in records]
     count = fragment_count(len(entries))
@@ -247,9 +250,6 @@ def make_index(records: Path, kept: Path, made: Path, digest: str) -> tuple[int,
     tempfiles.replace_bytes(made / WORDS, cache.dumps())
     tempfiles.replace_bytes(made / DIGEST, digest.encode())
     return done
-
-
-_first = operator.itemgetter(0)
 
 
 def _utf16(word: str) -> bytes:
