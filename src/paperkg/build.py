@@ -163,13 +163,18 @@ def generate_pages(config: MkDocsConfig, settings: PageSettings, listed: Collect
         pin_build_date(graph.epoch)
 
         renderer = Renderer(settings.templates_dir, settings.page_size, config.site_name)
-        pages = renderer.jobs(site, home=settings.home)
-        if before is None:
-            to_render = pages
-        else:
-            to_render = changed_jobs(pages, renderer.jobs(before, home=settings.home), there)
+        # The jobs (a tuple and a dict a page) and the entities' list live to the end too: left to
+        # the collector, each full collection of the rest of the build walked them all again (in
+        # an update at 30k papers, the collections took 0.5-0.6 s of it, against 0.15 s now).
+        with collector.paused():
+            pages = renderer.jobs(site, home=settings.home)
+            if before is None:
+                to_render = pages
+            else:
+                to_render = changed_jobs(pages, renderer.jobs(before, home=settings.home), there)
+            entities = head.entity_pages(site)
+            collector.keep()
         del before
-        entities = head.entity_pages(site)
         changed_twins = graph.changed_twins(iris)
         twin_pages = entities if changed_twins is None else [
             page for page in entities if iris.base + page.removesuffix("index.md") in changed_twins]
