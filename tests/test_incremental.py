@@ -36,6 +36,12 @@ def files(root: Path) -> dict[str, tuple[bytes, int]]:
     return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
 
 
+def generated_pages(site: Path) -> list[str]:
+    """The Markdown pages paperkg generated into the site's docs_dir (its manifest)."""
+    manifest = (site / "site" / ".paperkg-generated").read_text("utf-8")
+    return [path for path in manifest.split("\n") if path.endswith(".md")]
+
+
 def built_site(site: Path, snapshot: Path) -> Path:
     """A new project with the snapshot ingested and built."""
     run("new", site)
@@ -58,11 +64,15 @@ def test_incremental_build_rewrites_only_changes_and_equals_a_full_build(tmp_pat
     incremental = tmp_path / "incremental" / "site"  # the same name: the same site_url
     run("new", incremental)
     run("ingest", "--project", incremental, snapshot)
-    run("build", "--project", incremental)
-    before = files(incremental / "public")
+    first = run("build", "--project", incremental)
+    assert f"(a full build of {len(generated_pages(incremental)):,} pages)" in first
+    before, pages_before = files(incremental / "public"), files(incremental / "site")
     assert "graph: 10 new, 5 updated" in run("ingest", "--project", incremental, update)
-    run("build", "--project", incremental)
-    after = files(incremental / "public")
+    second = run("build", "--project", incremental)
+    after, pages_after = files(incremental / "public"), files(incremental / "site")
+    # the command's last line counts the pages whose Markdown this build wrote, of all it generated
+    written = [path for path in generated_pages(incremental) if pages_before.get(path) != pages_after[path]]
+    assert f"({len(written):,} of {len(generated_pages(incremental)):,} pages changed)" in second, second
 
     changed = {path for path, (data, _) in after.items() if before.get(path, (None,))[0] != data}
     rewritten = {path for path, (_, mtime) in after.items() if before.get(path, (None, None))[1] != mtime}

@@ -390,7 +390,16 @@ def put_dumps(docs_dir: Path, site_dir: Path) -> None:
             link_into(source, target)
 
 
-def build_site(project: Project, full: bool = False, jobs: int | None = None) -> None:
+@dataclass(frozen=True)
+class Built:
+    """What `build_site` made, for the one line the command ends with."""
+
+    full: bool
+    pages: int  # the Markdown pages paperkg generated
+    changed: int  # of them, those whose HTML this build made (every one, in a full build)
+
+
+def build_site(project: Project, full: bool = False, jobs: int | None = None) -> Built:
     """Generate the pages (through the plugin) and build the HTML into the site_dir.
 
     Incremental when it can be: the plugin rewrites only the Markdown whose content changed,
@@ -426,6 +435,8 @@ def build_site(project: Project, full: bool = False, jobs: int | None = None) ->
     stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(fingerprint)
     pending.clear(stamp.parent)
+    pages = sum(1 for path in generated.pages if path.endswith(".md"))
+    return Built(not dirty, pages, sum(1 for path in generated.to_build if path.endswith(".md")) if dirty else pages)
 
 
 def build_stamp(project_root: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -267,8 +268,12 @@ def build(project_dir: Path | None, full: bool, jobs: int | None) -> None:
     from paperkg.config import load_project
 
     project = load_project(project_dir, strict=True)
-    build_site(project, full=full, jobs=jobs)
-    click.echo(f"Built {project.site_dir}. Browse it with `paperkg serve`, or any static web server.")
+    started = time.perf_counter()
+    built = build_site(project, full=full, jobs=jobs)
+    what = (f"a full build of {built.pages:,} pages" if built.full
+            else f"{built.changed:,} of {built.pages:,} pages changed")
+    click.echo(f"Built {project.site_dir} in {time.perf_counter() - started:.1f} s ({what}). "
+               f"Browse it with `paperkg serve`, or any static web server.")
 
 
 @main.command()
