@@ -14,7 +14,7 @@ from mkdocs.utils.meta import get_data
 from paperkg.render import escape
 from paperkg.render.pages import changed_jobs
 from paperkg.render.relurl import relative_from
-from paperkg.views import AuthorLine, PaperView, PersonRef, PersonView, TopicRef
+from paperkg.views import AuthorLine, Counted, PaperView, PersonRef, PersonView, TopicRef
 
 PAGES = [
     "", ".", "/", "index.md", "index.html", "paper/2101.00001/index.md", "paper/2101.00001/",
@@ -69,7 +69,7 @@ def person_with_papers() -> PersonView:
                   [AuthorLine(1, "Ada Lovelace", ada, ("Somewhere",)), AuthorLine(2, "Bob Smith", bob, ())])
         for n in (1, 2)
     ]
-    return PersonView(ada, papers, [(bob, 2)], [(topic, 2)])
+    return PersonView(ada, papers, Counted([(bob, 2)]), Counted([(topic, 2)]))
 
 
 def made_again(person: PersonView, before: PersonView, there: bool = True) -> bool:
@@ -102,7 +102,7 @@ def test_an_author_page_is_made_again_when_anything_it_is_made_from_changed() ->
         lambda p: p.papers[0].authors.__setitem__(0, p.papers[0].authors[0]._replace(affiliations=())),
         lambda p: p.papers.reverse(),
         lambda p: p.papers.pop(),
-        lambda p: p.coauthors.__setitem__(0, (p.coauthors[0][0], 1)),
+        lambda p: setattr(p, "coauthors", Counted([(p.coauthors[0][0], 1), *p.coauthors[1:]])),
         lambda p: setattr(p, "ref", p.ref._replace(name="Ada King")),
     ]
     for change in changes:
