@@ -3,7 +3,9 @@ paper, most first, then by name; made with the garbage collector paused."""
 
 from __future__ import annotations
 
+import copy
 import gc
+import pickle
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from paperkg.graph.merge import merge_papers
 from paperkg.graph.namespaces import Iris
 from paperkg.graph.topics import taxonomy_triples
 from paperkg.records import Author, Paper
-from paperkg.views import Queries, build_views
+from paperkg.views import Counted, PersonRef, Queries, build_views
 
 IRIS = Iris("https://kg.example.org/")
 
@@ -64,3 +66,16 @@ def test_the_collector_is_paused_while_the_views_are_made_and_on_again_after() -
     with pytest.raises(ValueError), collection_paused():
         raise ValueError("a failed stage")
     assert gc.isenabled()
+
+
+def test_counted_pairs_read_as_a_sequence_of_pairs_and_are_kept_as_two_tuples() -> None:
+    ada, bob = (PersonRef(name, f"author/{name.lower()}/index.md", name.lower()) for name in ("Ada", "Bob"))
+    counted = Counted([(ada, 3), (bob, 1)])
+    assert list(counted) == [(ada, 3), (bob, 1)] and len(counted) == 2 and counted
+    assert counted[0] == (ada, 3) and counted[-1] == (bob, 1)
+    assert counted[1:] == Counted([(bob, 1)]) and isinstance(counted[1:], Counted)
+    assert (counted.things, counted.counts) == ((ada, bob), (3, 1))  # two tuples, not a tuple a pair
+    assert counted != Counted([(ada, 3), (bob, 2)]) and counted != Counted([(bob, 3), (ada, 1)])
+    assert not Counted() and list(Counted()) == []
+    for again in (pickle.loads(pickle.dumps(counted, protocol=pickle.HIGHEST_PROTOCOL)), copy.deepcopy(counted)):
+        assert again == counted and type(again.things) is tuple and type(again.counts) is tuple
