@@ -45,6 +45,7 @@ class Counted(Sequence):
     __slots__ = ("things", "counts")
 
     def __init__(self, pairs: Iterable[tuple[object, int]] = ()) -> None:
+        # the pairs transposed: (things, counts), or two empty tuples when there are none
         self.things, self.counts = tuple(zip(*pairs, strict=True)) or ((), ())
 
     def __len__(self) -> int:
